@@ -1,0 +1,67 @@
+"""Application factory: config → extensions → blueprints → error handlers → CLI."""
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app.clock import system_now
+from app.config import load_settings
+from app.extensions import db, migrate
+
+MAX_BODY_BYTES = 64 * 1024
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the Flask app; `config` overrides settings from the environment."""
+    app = Flask(__name__)
+    app.config.update(load_settings(app.instance_path))
+    app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, CLOCK=system_now, SQLALCHEMY_ENGINE_OPTIONS={})
+    app.config.update(config or {})
+    configure_database(app)
+    db.init_app(app)
+    with app.app_context():
+        tune_engine(db.engine)
+    migrate.init_app(app, db, directory=str(migrations_directory()))
+    from app.api import init_api
+    from app.cli import register_commands
+
+    init_api(app)
+    register_commands(app)
+    return app
+
+
+def migrations_directory() -> Path:
+    """Return the Alembic folder shipped beside the package."""
+    return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def configure_database(app: Flask) -> None:
+    """Normalise the database URL and tune SQLite (WAL, busy timeout, foreign keys)."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith(("postgresql://", "postgres://")):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if url.startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("connect_args", {"timeout": 30})
+
+
+def tune_engine(engine: Engine) -> None:
+    """Install the SQLite connection tuning on an engine."""
+    if engine.dialect.name == "sqlite" and not event.contains(engine, "connect", tune_sqlite):
+        event.listen(engine, "connect", tune_sqlite)
+        event.listen(engine, "begin", begin_sqlite)
+
+
+def tune_sqlite(dbapi_connection, connection_record):
+    """Turn on WAL, a busy timeout and foreign keys for SQLite connections."""
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    for pragma in ("journal_mode=WAL", "busy_timeout=30000", "foreign_keys=ON", "synchronous=NORMAL"):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+def begin_sqlite(connection):
+    """Start SQLite transactions explicitly so that SAVEPOINT works."""
+    connection.exec_driver_sql("BEGIN")

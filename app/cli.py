@@ -1,0 +1,61 @@
+"""Flask CLI commands: demo data, partner tokens, scheduled jobs."""
+import json
+import random
+import socket
+from datetime import datetime
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from app.clock import system_now
+from app.extensions import db
+from app.services import demo
+from app.services.delivery import deliver_pending
+from app.services.tokens import issue_token
+
+demo_cli = AppGroup("demo", help="Demo data.")
+partners_cli = AppGroup("partners", help="Partner administration.")
+jobs_cli = AppGroup("jobs", help="Scheduled work.")
+
+
+def parse_now(value: str | None) -> datetime:
+    """Read --now as an aware datetime (UTC when no offset is given)."""
+    if not value:
+        return system_now()
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=system_now().tzinfo)
+
+
+@demo_cli.command("load")
+@click.option("--partners", "partner_count", default=50, show_default=True, help="How many partners.")
+@click.option("--seed", default=7, show_default=True, help="Random seed, for repeatable data.")
+def demo_load(partner_count: int, seed: int) -> None:
+    """Load demo services, partners and deals (skipped when partners exist)."""
+    summary = demo.load(partner_count, random.Random(seed), system_now())
+    db.session.commit()
+    click.echo(json.dumps(summary))
+
+
+@partners_cli.command("token")
+@click.argument("partner_id", type=int)
+def partners_token(partner_id: int) -> None:
+    """Print a new API token for a partner."""
+    token = issue_token(partner_id, system_now())
+    db.session.commit()
+    click.echo(token)
+
+
+@jobs_cli.command("run-due")
+@click.option("--now", "now_text", default=None, help="ISO 8601 moment to run as (default: now).")
+def jobs_run_due(now_text: str | None) -> None:
+    """Run all scheduled work due at --now, then deliver pending notifications."""
+    now = parse_now(now_text)
+    report = deliver_pending(now, worker_id=socket.gethostname(), rng=random.Random())
+    click.echo(json.dumps({"now": now.isoformat(), "delivery": vars(report)}))
+
+
+def register_commands(app: Flask) -> None:
+    """Attach the command groups to the app."""
+    for group in (demo_cli, partners_cli, jobs_cli):
+        app.cli.add_command(group)

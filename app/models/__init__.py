@@ -1,0 +1,13 @@
+"""SQLAlchemy models, one module per noun."""
+from app.models.client import Client
+from app.models.deal import Deal, DealStatusChange, Message
+from app.models.lead_request import LeadRequest
+from app.models.outbox import OutboxMessage
+from app.models.partner import ApiToken, Partner, PartnerLanguage, partner_services
+from app.models.pipeline import Pipeline
+from app.models.service import Service
+
+__all__ = [
+    "ApiToken", "Client", "Deal", "DealStatusChange", "LeadRequest", "Message", "OutboxMessage",
+    "Partner", "PartnerLanguage", "Pipeline", "Service", "partner_services",
+]

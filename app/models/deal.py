@@ -1,0 +1,84 @@
+"""Deals in a partner's pipeline, their status history and messages."""
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.client import Client
+from app.models.lead_request import LeadRequest
+from app.models.partner import Partner
+from app.models.types import UTCDateTime, money
+
+
+class Deal(db.Model):
+    """One partner's deal for one client request."""
+
+    __tablename__ = "deals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
+    pipeline_id: Mapped[int] = mapped_column(ForeignKey("pipelines.id"))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("lead_requests.id"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
+    source: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    budget_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    budget_currency: Mapped[str | None] = mapped_column(String(3))
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    lost_reason: Mapped[str | None] = mapped_column(String(200))
+    ever_won: Mapped[bool] = mapped_column(Boolean, default=False)
+    category: Mapped[str] = mapped_column(String(32), default="general")
+    selection_reason: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    partner: Mapped[Partner] = relationship()
+    client: Mapped[Client] = relationship()
+    request: Mapped[LeadRequest | None] = relationship()
+
+    __table_args__ = (
+        Index("ix_deals_partner_status", "partner_id", "status", "id"),
+        Index("ix_deals_partner_created", "partner_id", "created_at"),
+        Index("ix_deals_request", "request_id"),
+        Index("ix_deals_client_partner", "client_id", "partner_id"),
+    )
+
+    @property
+    def amount_money(self) -> dict | None:
+        """Return the deal amount as contract money."""
+        return money(self.amount, self.currency)
+
+    @property
+    def budget(self) -> dict | None:
+        """Return the client's budget as contract money."""
+        return money(self.budget_amount, self.budget_currency)
+
+
+class DealStatusChange(db.Model):
+    """One move of a deal between statuses."""
+
+    __tablename__ = "deal_status_changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Message(db.Model):
+    """A message on a deal, with its origin: partner, client, automatic or system."""
+
+    __tablename__ = "messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"))
+    origin: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_messages_deal_created", "deal_id", "created_at"),)

@@ -1,0 +1,76 @@
+"""Validators for standard codes, backed by pycountry and zoneinfo."""
+from functools import cache
+from zoneinfo import available_timezones
+
+import pycountry
+from email_validator import EmailNotValidError, validate_email
+from marshmallow import ValidationError, fields
+
+
+@cache
+def timezones() -> frozenset[str]:
+    """Return the IANA zone names this machine knows."""
+    return frozenset(available_timezones())
+
+
+def check_country(value: str) -> None:
+    """Accept an ISO 3166-1 alpha-2 country code."""
+    if len(value) != 2 or pycountry.countries.get(alpha_2=value) is None:
+        raise ValidationError("Not an ISO 3166-1 alpha-2 country code.")
+
+
+def check_language(value: str) -> None:
+    """Accept an ISO 639-1 language code."""
+    if len(value) != 2 or pycountry.languages.get(alpha_2=value) is None:
+        raise ValidationError("Not an ISO 639-1 language code.")
+
+
+def check_currency(value: str) -> None:
+    """Accept an ISO 4217 currency code."""
+    if len(value) != 3 or pycountry.currencies.get(alpha_3=value) is None:
+        raise ValidationError("Not an ISO 4217 currency code.")
+
+
+def check_timezone(value: str) -> None:
+    """Accept an IANA time zone name."""
+    if value not in timezones():
+        raise ValidationError("Not an IANA time zone.")
+
+
+class CountryCode(fields.String):
+    """An upper-case ISO 3166-1 alpha-2 code."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        code = super()._deserialize(value, attr, data, **kwargs).strip().upper()
+        check_country(code)
+        return code
+
+
+class LanguageCode(fields.String):
+    """A lower-case ISO 639-1 code."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        code = super()._deserialize(value, attr, data, **kwargs).strip().lower()
+        check_language(code)
+        return code
+
+
+class CurrencyCode(fields.String):
+    """An upper-case ISO 4217 code."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        code = super()._deserialize(value, attr, data, **kwargs).strip().upper()
+        check_currency(code)
+        return code
+
+
+class EmailAddress(fields.String):
+    """An email address checked and normalised by email-validator."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        raw = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return validate_email(raw, check_deliverability=False).normalized.lower()
+        except EmailNotValidError as error:
+            raise ValidationError(str(error)) from error
+

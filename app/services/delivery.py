@@ -1,0 +1,129 @@
+"""Deliver the outbox: a SQL store for the dispatcher, with claims that never double-send."""
+import random
+import uuid
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, or_, select, update
+
+from app.extensions import db
+from app.models import OutboxMessage, Partner
+from app.models.outbox import CLAIMED, DEAD, PENDING, SENDING, SENT, UNKNOWN
+from notifications.dispatcher import DispatchReport, OutboxItem, dispatch
+from notifications.transports import Transport, transport_from_url
+from notifications.webhooks import WebhookTransport
+
+LEASE_EXPIRED_WHILE_SENDING = "The worker stopped while sending; it may have been delivered. Check, then retry or discard."
+
+
+class SqlOutboxStore:
+    """The outbox table as the dispatcher's store; every mark commits."""
+
+    def __init__(self, lease: timedelta, resend_safe: Mapping[str, bool]):
+        self.lease = lease
+        self.resend_safe = resend_safe
+
+    def claim(self, worker_id: str, now: datetime, limit: int) -> list[OutboxItem]:
+        """Claim due rows (and rows whose lease expired) for this worker, atomically."""
+        self.hold_uncertain(now)
+        token = f"{worker_id}:{uuid.uuid4().hex[:12]}"
+        due = self.due(now)
+        ids = select(OutboxMessage.id).where(due).order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        ids = ids.limit(limit)
+        if db.engine.dialect.name == "postgresql":
+            ids = ids.with_for_update(skip_locked=True)
+        db.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id.in_(ids.scalar_subquery()), due)
+            .values(status=CLAIMED, claimed_by=token, lease_expires_at=now + self.lease)
+            .execution_options(synchronize_session=False))
+        rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.claimed_by == token)
+                                  .order_by(OutboxMessage.id)).all()
+        items = [self.item(row) for row in rows]
+        db.session.commit()
+        return items
+
+    def due(self, now: datetime):
+        """Return the condition of rows ready to be claimed."""
+        expired = and_(OutboxMessage.lease_expires_at <= now, or_(
+            OutboxMessage.status == CLAIMED,
+            and_(OutboxMessage.status == SENDING, OutboxMessage.channel.in_(self.safe_channels()))))
+        return or_(and_(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now), expired)
+
+    def safe_channels(self) -> list[str]:
+        """Return the channels whose transport may re-send without harm."""
+        return [channel for channel, safe in self.resend_safe.items() if safe]
+
+    def hold_uncertain(self, now: datetime) -> None:
+        """Mark rows abandoned mid-send on an unsafe transport as `unknown` for an operator."""
+        db.session.execute(
+            update(OutboxMessage).where(
+                OutboxMessage.status == SENDING, OutboxMessage.lease_expires_at <= now,
+                OutboxMessage.channel.not_in(self.safe_channels()))
+            .values(status=UNKNOWN, last_error=LEASE_EXPIRED_WHILE_SENDING, claimed_by=None)
+            .execution_options(synchronize_session=False))
+
+    def item(self, row: OutboxMessage) -> OutboxItem:
+        """Turn a row into the dispatcher's item (webhooks get the partner's current URL and secret)."""
+        payload = dict(row.payload)
+        if row.channel == "webhook":
+            partner = db.session.get(Partner, row.partner_id) if row.partner_id else None
+            payload |= {"url": partner.webhook_url if partner else "", "secret": partner.webhook_secret or ""
+                        if partner else ""}
+        return OutboxItem(id=row.id, channel=row.channel, payload=payload, idempotency_key=row.dedupe_key,
+                          attempts=row.attempts)
+
+    def set(self, item_id: int, **values) -> None:
+        """Update one row and commit."""
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.id == item_id).values(**values)
+                           .execution_options(synchronize_session=False))
+        db.session.commit()
+
+    def mark_sending(self, item_id: int, now: datetime) -> None:
+        """Note that the transport is about to be called."""
+        self.set(item_id, status=SENDING)
+
+    def mark_sent(self, item_id: int, now: datetime) -> None:
+        """Record a delivery."""
+        self.set(item_id, status=SENT, sent_at=now, attempts=OutboxMessage.attempts + 1, claimed_by=None)
+
+    def mark_retry(self, item_id: int, now: datetime, error: str, next_attempt_at: datetime) -> None:
+        """Put a failed row back for a later try."""
+        self.set(item_id, status=PENDING, next_attempt_at=next_attempt_at, last_error=error,
+                 attempts=OutboxMessage.attempts + 1, claimed_by=None, lease_expires_at=None)
+
+    def mark_dead(self, item_id: int, now: datetime, error: str) -> None:
+        """Give up on a row."""
+        self.set(item_id, status=DEAD, last_error=error, attempts=OutboxMessage.attempts + 1, claimed_by=None)
+
+    def mark_unknown(self, item_id: int, now: datetime, error: str) -> None:
+        """Hold a row whose delivery is uncertain for an operator."""
+        self.set(item_id, status=UNKNOWN, last_error=error, attempts=OutboxMessage.attempts + 1, claimed_by=None)
+
+    def disable_webhook(self, item_id: int, now: datetime, error: str) -> None:
+        """Disable the partner's webhook endpoint (it answered 410) and drop the row."""
+        partner_id = db.session.scalar(select(OutboxMessage.partner_id).where(OutboxMessage.id == item_id))
+        if partner_id is not None:
+            db.session.execute(update(Partner).where(Partner.id == partner_id).values(webhook_disabled_at=now))
+        self.mark_dead(item_id, now, error)
+
+
+def transports() -> dict[str, Transport]:
+    """Build the transports named by the configuration."""
+    config = current_app.config
+    return {"email": transport_from_url(config["MAIL_URL"], sender=config["MAIL_FROM"]),
+            "webhook": WebhookTransport(allow_private=config["WEBHOOK_ALLOW_PRIVATE"])}
+
+
+def deliver_pending(now: datetime, worker_id: str, rng: random.Random, batch: int = 100) -> DispatchReport:
+    """Send every due outbox row, batch after batch, and return the totals."""
+    channels = transports()
+    store = SqlOutboxStore(timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"]),
+                           {name: transport.resend_is_safe for name, transport in channels.items()})
+    total = DispatchReport()
+    while True:
+        report = dispatch(store, channels, now, worker_id, rng, current_app.config["MAIL_FROM"], batch)
+        for name in vars(total):
+            setattr(total, name, getattr(total, name) + getattr(report, name))
+        if sum(vars(report).values()) < batch:
+            return total

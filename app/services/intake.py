@@ -1,0 +1,214 @@
+"""Lead intake: a client's request becomes deals in the chosen partners' first pipelines."""
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Client, Deal, LeadRequest, Partner
+from app.services import catalogue
+from app.services.deals import add_message, open_deal
+from app.services.errors import Conflict, NotFound
+from app.services.links import client_link, public_url
+from app.services.outbox import enqueue_email
+from matching import Candidate, Pick, SearchFilters, has_capacity, language_match, select_partners, suggestions
+from matching.selection import PICK_COUNT
+from pipelines.followup import follow_up_due_at
+
+DUPLICATE_WINDOW = timedelta(hours=24)
+CAPACITY_WINDOW = timedelta(days=30)
+POOL_SIZE = 50
+MAX_POOLS = 20
+RELAXABLE_FILTERS = frozenset({"country", "language", "type", "tier"})
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    """The request, the partners it went to, and whether it is new."""
+
+    request: LeadRequest
+    partners: list[Partner]
+    created: bool
+
+
+def submit_request(data: dict, now: datetime, rng: random.Random) -> IntakeResult:
+    """Take a client's request: direct to one partner, or matched to up to three."""
+    client = upsert_client(data["client"], now)
+    filters = SearchFilters(**data["filters"]) if "filters" in data else None
+    direct = catalogue.get_partner(data["partner_id"]) if "partner_id" in data else None
+    existing = recent_duplicate(client, filters, direct, now)
+    if existing is not None:
+        return repeat_request(existing, data["project"], now)
+    if direct is not None and not direct.accepting_requests:
+        raise Conflict(f"Partner {direct.id} is not accepting requests at the moment.")
+    request = new_request(client, data, filters, direct, now)
+    picks = [direct_pick(direct)] if direct else pick_partners(filters, now, rng)
+    partners = fan_out(request, picks, now)
+    request.status = "matched" if partners else "unmatched"
+    if not partners:
+        request.suggestions = unmatched_suggestions(filters)
+    confirm_to_client(request, partners, now)
+    return IntakeResult(request=request, partners=partners, created=True)
+
+
+def upsert_client(data: dict, now: datetime) -> Client:
+    """Find the client by email, refreshing their details, or create them."""
+    client = db.session.scalar(select(Client).where(Client.email == data["email"]))
+    if client is None:
+        client = Client(email=data["email"], created_at=now)
+        db.session.add(client)
+    client.name = data["name"]
+    for name in ("phone", "language", "country"):
+        if data.get(name):
+            setattr(client, name, data[name])
+    db.session.flush()
+    return client
+
+
+def recent_duplicate(client: Client, filters, direct: Partner | None, now: datetime) -> LeadRequest | None:
+    """Return the client's request for the same service (or partner) in the last 24 hours."""
+    same = (LeadRequest.direct_partner_id == direct.id) if direct else (
+        LeadRequest.service_slug == filters.service)
+    return db.session.scalar(
+        select(LeadRequest).where(
+            LeadRequest.client_id == client.id, LeadRequest.created_at >= now - DUPLICATE_WINDOW, same)
+        .order_by(LeadRequest.created_at.desc(), LeadRequest.id.desc()).limit(1)
+    )
+
+
+def repeat_request(request: LeadRequest, project: dict, now: datetime) -> IntakeResult:
+    """Add the new text to an existing request's deals as a client message."""
+    deals = request_deals(request.id)
+    text = "\n\n".join(part for part in (project["title"], project.get("description", "")) if part)
+    for deal in deals:
+        add_message(deal, "client", text, now)
+    return IntakeResult(request=request, partners=[deal.partner for deal in deals], created=False)
+
+
+def request_deals(request_id: int) -> list[Deal]:
+    """Return a request's deals in the order they were opened."""
+    return list(db.session.scalars(select(Deal).where(Deal.request_id == request_id).order_by(Deal.id)))
+
+
+def new_request(client: Client, data: dict, filters, direct: Partner | None, now: datetime) -> LeadRequest:
+    """Store the request itself."""
+    project, budget = data["project"], data["project"].get("budget") or {}
+    request = LeadRequest(
+        client_id=client.id, mode="direct" if direct else "matched", status="matched",
+        direct_partner_id=direct.id if direct else None,
+        service_slug=filters.service if filters else None, filters=filters.given() if filters else {},
+        suggestions=[], category=data.get("category", "general"), title=project["title"],
+        description=project.get("description", ""), budget_amount=budget.get("amount"),
+        budget_currency=budget.get("currency"), created_at=now,
+        follow_up_due_at=follow_up_due_at(now, current_app.config["FOLLOW_UP_AFTER_HOURS"]),
+    )
+    db.session.add(request)
+    db.session.flush()
+    return request
+
+
+def direct_pick(partner: Partner) -> Pick:
+    """Explain a direct request."""
+    return Pick(partner_id=partner.id, reason={
+        "mode": "direct", "summary": "The client chose this partner in the catalogue.",
+        "score": partner.ranking_score})
+
+
+def pick_partners(filters: SearchFilters, now: datetime, rng: random.Random) -> list[Pick]:
+    """Choose up to three partners fairly among those passing every filter, within capacity."""
+    stmt = catalogue.filtered(filters, "filters.").where(Partner.accepting_requests.is_(True))
+    order = [*catalogue.language_first(filters.language), Partner.ranking_band.desc(),
+             Partner.last_assigned_at.asc().nulls_first(), Partner.id]
+    pool: list[Candidate] = []
+    for page in range(MAX_POOLS):
+        partners = list(db.session.scalars(stmt.order_by(*order).limit(POOL_SIZE).offset(page * POOL_SIZE)))
+        pool += candidates(partners, filters.language, now)
+        if len(partners) < POOL_SIZE or sum(map(has_capacity, pool)) >= PICK_COUNT:
+            break
+    return select_partners(pool, filters, rng)
+
+
+def candidates(partners: list[Partner], language: str | None, now: datetime) -> list[Candidate]:
+    """Turn partner rows into plain candidates with their recent catalogue load."""
+    load = recent_catalogue_deals([p.id for p in partners if p.monthly_capacity is not None], now)
+    return [Candidate(
+        partner_id=p.id, score=p.ranking_score, last_assigned_at=p.last_assigned_at,
+        language_match=language_match(language, p.primary_language, p.secondary_languages),
+        monthly_capacity=p.monthly_capacity, recent_catalogue_deals=load.get(p.id, 0),
+        accepting_requests=p.accepting_requests,
+    ) for p in partners]
+
+
+def recent_catalogue_deals(partner_ids: list[int], now: datetime) -> dict[int, int]:
+    """Count matched deals per partner in the last 30 days."""
+    if not partner_ids:
+        return {}
+    rows = db.session.execute(
+        select(Deal.partner_id, func.count()).where(
+            Deal.partner_id.in_(partner_ids), Deal.source == "matched", Deal.created_at >= now - CAPACITY_WINDOW)
+        .group_by(Deal.partner_id))
+    return dict(rows.tuples().all())
+
+
+def fan_out(request: LeadRequest, picks: list[Pick], now: datetime) -> list[Partner]:
+    """Open one deal per picked partner."""
+    partners = []
+    for pick in picks:
+        partner = catalogue.get_partner(pick.partner_id)
+        open_deal(partner=partner, request=request, source=request.mode, reason=pick.reason, now=now)
+        if request.mode == "matched":
+            partner.last_assigned_at = now
+        partners.append(partner)
+    db.session.flush()
+    return partners
+
+
+def unmatched_suggestions(filters: SearchFilters) -> list[dict]:
+    """Name the optional filters whose removal would find partners, with how many each finds."""
+    counts = {}
+    for name in RELAXABLE_FILTERS & filters.given().keys():
+        relaxed = catalogue.filtered(filters.without(name), "filters.").where(Partner.accepting_requests.is_(True))
+        counts[name] = catalogue.count(relaxed)
+    return suggestions(counts)
+
+
+def confirm_to_client(request: LeadRequest, partners: list[Partner], now: datetime) -> None:
+    """Queue the client's confirmation with their link and the chosen partners."""
+    client = request.client
+    enqueue_email(
+        key=f"client-confirmation:{request.id}", to=client.email, template="client_confirmation",
+        language=client.language, now=now, context={
+            "client_name": client.name, "project_title": request.title,
+            "client_link": client_link(client.id), "mode": request.mode, "status": request.status,
+            "partners": [{"name": p.name, "profile_url": public_url(f"partners/{p.id}")} for p in partners],
+            "suggestions": request.suggestions,
+        })
+
+
+def request_view(result: IntakeResult) -> dict:
+    """Return the answer to the client: the request and the partners it went to."""
+    request = result.request
+    catalogue.mark_language_match(result.partners, (request.filters or {}).get("language"))
+    return {"id": request.id, "mode": request.mode, "status": request.status,
+            "partners": result.partners, "suggestions": request.suggestions or []}
+
+
+def describe(request_id: int) -> dict:
+    """Return a request with, for each chosen partner, why it was chosen (admin view)."""
+    request = db.session.get(LeadRequest, request_id)
+    if request is None:
+        raise NotFound(f"Request {request_id} does not exist.")
+    client = request.client
+    return {
+        "id": request.id, "mode": request.mode, "status": request.status, "category": request.category,
+        "created_at": request.created_at, "filters": request.filters or {},
+        "suggestions": request.suggestions or [],
+        "client": {"name": client.name, "email": client.email, "phone": client.phone,
+                   "language": client.language, "country": client.country},
+        "project": {"title": request.title, "description": request.description, "budget": request.budget},
+        "partners": [{"partner_id": deal.partner_id, "partner_name": deal.partner.name, "deal_id": deal.id,
+                      "deal_status": deal.status, "reason": deal.selection_reason or {}}
+                     for deal in request_deals(request.id)],
+    }

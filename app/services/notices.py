@@ -1,0 +1,62 @@
+"""What each deal event tells whom: emails and webhooks, written to the outbox."""
+from datetime import datetime
+
+from app.models import Deal, Message, Partner
+from app.services.links import client_link, public_url
+from app.services.outbox import enqueue_email, enqueue_webhook
+
+
+def deal_data(deal: Deal) -> dict:
+    """Return the webhook payload describing a deal."""
+    client = deal.client
+    return {
+        "deal_id": deal.id, "request_id": deal.request_id, "pipeline_id": deal.pipeline_id,
+        "status": deal.status, "title": deal.title, "amount": deal.amount_money,
+        "client": {"name": client.name, "email": client.email, "phone": client.phone},
+        "created_at": deal.created_at.isoformat(),
+    }
+
+
+def deal_url(deal: Deal) -> str:
+    """Return the partner's dashboard page of a deal."""
+    return public_url(f"dashboard/deals/{deal.id}")
+
+
+def new_deal(deal: Deal, partner: Partner, now: datetime) -> None:
+    """Tell a partner about a new deal: email (if wanted) and webhook."""
+    client = deal.client
+    if partner.notify_new_deals:
+        enqueue_email(
+            key=f"new-deal:{deal.id}", to=partner.email, template="partner_new_deal", language=None,
+            partner_id=partner.id, now=now, context={
+                "partner_name": partner.name, "client_name": client.name, "client_email": client.email,
+                "client_phone": client.phone, "project_title": deal.title,
+                "project_description": deal.description, "budget": budget_text(deal),
+                "deal_url": deal_url(deal), "mode": deal.source,
+            })
+    enqueue_webhook(partner, "deal.created", deal_data(deal), now, key=f"webhook:deal.created:{deal.id}")
+
+
+def budget_text(deal: Deal) -> str | None:
+    """Return the budget as "800.00 EUR", or None."""
+    return None if deal.budget_amount is None else f"{deal.budget_amount:.2f} {deal.budget_currency}"
+
+
+def message_posted(deal: Deal, message: Message, now: datetime) -> None:
+    """Deliver a deal message to the other side, and the partner's webhook."""
+    partner, client = deal.partner, deal.client
+    if message.origin == "client":
+        enqueue_email(
+            key=f"message:{message.id}", to=partner.email, template="client_message", language=None,
+            partner_id=partner.id, now=now, context={
+                "partner_name": partner.name, "client_name": client.name, "project_title": deal.title,
+                "body": message.body, "deal_url": deal_url(deal)})
+    else:
+        enqueue_email(
+            key=f"message:{message.id}", to=client.email, template="deal_message", language=client.language,
+            now=now, context={
+                "client_name": client.name, "partner_name": partner.name, "project_title": deal.title,
+                "body": message.body, "client_link": client_link(client.id)})
+    enqueue_webhook(partner, "message.created", {
+        "deal_id": deal.id, "message_id": message.id, "origin": message.origin, "body": message.body,
+        "created_at": message.created_at.isoformat()}, now, key=f"webhook:message.created:{message.id}")

@@ -1,0 +1,51 @@
+"""Write notifications to the outbox in the caller's transaction, once per logical message."""
+import json
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import OutboxMessage, Partner
+from notifications.rendering import render_email
+
+
+def add_once(row: OutboxMessage) -> bool:
+    """Insert a row unless its dedupe key exists; tell whether it was added."""
+    if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == row.dedupe_key)):
+        return False
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        return False
+    return True
+
+
+def enqueue_email(
+    *, key: str, to: str, template: str, language: str | None, context: dict, now: datetime,
+    partner_id: int | None = None,
+) -> bool:
+    """Render an email and queue it under a unique key."""
+    rendered = render_email(template, language, context)
+    payload = {"to": to, "subject": rendered.subject, "text": rendered.text, "html": rendered.html,
+               "template": template}
+    return add_once(OutboxMessage(
+        channel="email", dedupe_key=key, payload=payload, partner_id=partner_id,
+        next_attempt_at=now, created_at=now,
+    ))
+
+
+def enqueue_webhook(partner: Partner, event_type: str, data: dict, now: datetime, key: str) -> bool:
+    """Queue a signed webhook event for a partner with an enabled webhook URL."""
+    if not partner.webhook_url or partner.webhook_disabled_at is not None:
+        return False
+    event_id = f"msg_{uuid.uuid4().hex}"
+    body = {"type": event_type, "timestamp": now.isoformat(), "data": data}
+    payload = {"event_id": event_id, "timestamp": int(now.timestamp()), "body": json.dumps(body)}
+    return add_once(OutboxMessage(
+        channel="webhook", dedupe_key=key, payload=payload, partner_id=partner.id,
+        next_attempt_at=now, created_at=now,
+    ))
+
