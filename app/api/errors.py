@@ -2,6 +2,7 @@
 from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from app.extensions import db
 from app.services.errors import Conflict, DomainError, Invalid, NotFound, TooMany
 
 HTTP_CODES = {
@@ -44,6 +45,7 @@ def validation_fields(error: HTTPException) -> dict[str, list[str]]:
 
 def handle_http_exception(error: HTTPException):
     """Render any HTTP error in the contract's shape (JSON under /api, plain otherwise)."""
+    db.session.rollback()
     status = error.code or 500
     if not wants_json():
         return error
@@ -70,6 +72,7 @@ def error_message(error: HTTPException, fields: dict[str, list[str]]) -> str:
 
 def handle_domain_error(error: DomainError):
     """Render a domain error with its HTTP status."""
+    db.session.rollback()
     status = next(code for cls, code in DOMAIN_STATUS.items() if isinstance(error, cls))
     body = error_body(status, error.message, code=error.code, fields=getattr(error, "fields", None))
     body["error"].update(error.details)

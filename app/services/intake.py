@@ -149,7 +149,7 @@ def recent_catalogue_deals(partner_ids: list[int], now: datetime) -> dict[int, i
         select(Deal.partner_id, func.count()).where(
             Deal.partner_id.in_(partner_ids), Deal.source == "matched", Deal.created_at >= now - CAPACITY_WINDOW)
         .group_by(Deal.partner_id))
-    return dict(rows.tuples().all())
+    return {partner_id: number for partner_id, number in rows}
 
 
 def fan_out(request: LeadRequest, picks: list[Pick], now: datetime) -> list[Partner]:

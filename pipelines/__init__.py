@@ -1,0 +1,1 @@
+"""Pure deal-pipeline rules: transitions, follow-ups, responsiveness, auto-replies and reminders."""

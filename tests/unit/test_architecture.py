@@ -1,0 +1,58 @@
+"""The import rules of ARCHITECTURE.md, checked on the source with ast."""
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+STDLIB = set(sys.stdlib_module_names)
+NOTIFICATION_LIBRARIES = STDLIB | {"jinja2", "requests", "markupsafe", "notifications"}
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Return the absolute module names a file imports."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+    return names
+
+
+def imports_of(package: str) -> dict[Path, set[str]]:
+    """Map each file of a package to what it imports."""
+    return {path: imported_modules(path) for path in (ROOT / package).rglob("*.py")}
+
+
+@pytest.mark.parametrize("package", ["matching", "pipelines"])
+def test_pure_domain_packages_use_the_standard_library_only(package):
+    for path, modules in imports_of(package).items():
+        outside = {m for m in modules if m.split(".")[0] not in STDLIB | {package}}
+        assert not outside, f"{path} imports {outside}"
+
+
+def test_notifications_use_no_flask_sqlalchemy_or_app():
+    for path, modules in imports_of("notifications").items():
+        outside = {m for m in modules if m.split(".")[0] not in NOTIFICATION_LIBRARIES}
+        assert not outside, f"{path} imports {outside}"
+
+
+def test_nothing_imports_the_api_or_web_layers():
+    for path, modules in imports_of("app").items():
+        if path.parts[-2] in {"api", "web"} or path.name == "__init__.py" and path.parent.name == "app":
+            continue
+        edge = {m for m in modules if m.startswith(("app.api", "app.web"))}
+        assert not edge, f"{path} imports {edge}"
+
+
+def test_models_import_only_extensions_and_each_other():
+    for path, modules in imports_of("app/models").items():
+        app_modules = {m for m in modules if m.startswith("app")}
+        assert app_modules <= {"app.extensions"} | {m for m in app_modules if m.startswith("app.models")}, path
+
+
+def test_services_never_import_schemas():
+    for path, modules in imports_of("app/services").items():
+        assert not {m for m in modules if m.startswith("app.schemas")}, path
