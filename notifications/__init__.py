@@ -1,0 +1,1 @@
+"""Build, render and deliver the CRM's emails and webhooks."""

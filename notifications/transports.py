@@ -1,0 +1,304 @@
+"""Email transports chosen by URL: console, file, SMTP and an HTTP provider."""
+
+import email.utils
+import logging
+import os
+import smtplib
+import ssl
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, TypeVar
+from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+import requests
+
+from notifications.message import EmailMessage, WebhookMessage
+
+logger = logging.getLogger("notifications")
+
+MAX_RETRY_AFTER = 7 * 24 * 3600
+SMTP_PORTS = {"smtp": 25, "smtps": 465}
+
+MessageT = TypeVar("MessageT", EmailMessage, WebhookMessage, contravariant=True)
+
+
+class DeliveryError(Exception):
+    """A failed delivery, saying whether and when to try again."""
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        retryable: bool,
+        maybe_delivered: bool = False,
+        retry_after: float | None = None,
+        disable_endpoint: bool = False,
+    ) -> None:
+        super().__init__(reason)
+        self.retryable = retryable
+        self.maybe_delivered = maybe_delivered
+        self.retry_after = retry_after
+        self.disable_endpoint = disable_endpoint
+
+
+class Transport(Protocol[MessageT]):
+    """Deliver one message or raise DeliveryError."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def resend_is_safe(self) -> bool: ...
+
+    def send(self, message: MessageT) -> None: ...
+
+
+@dataclass(frozen=True)
+class ConsoleTransport:
+    """Log each email instead of sending it."""
+
+    name: str = "console"
+    resend_is_safe: bool = True
+
+    def send(self, message: EmailMessage) -> None:
+        """Log the message headers and its text body."""
+        logger.info(
+            "email to=%s subject=%r key=%s\n%s",
+            message.to,
+            message.subject,
+            message.idempotency_key,
+            message.text,
+        )
+
+
+@dataclass(frozen=True)
+class FileTransport:
+    """Write each email as an .eml file named after its idempotency key."""
+
+    directory: Path
+    name: str = "file"
+    resend_is_safe: bool = True
+
+    def path_for(self, message: EmailMessage) -> Path:
+        """Return the file that holds this message."""
+        return self.directory / f"{quote(message.idempotency_key, safe='-_')}.eml"
+
+    def send(self, message: EmailMessage) -> None:
+        """Write the message atomically: a temporary file, then a rename."""
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            _write_atomically(self.path_for(message), message.to_mime().as_bytes())
+        except OSError as error:
+            raise DeliveryError(f"cannot write to {self.directory}: {error}", retryable=True) from error
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write data to a temporary file beside path, then rename it into place."""
+    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as tmp:
+        try:
+            tmp.write(data)
+        except OSError:
+            os.unlink(tmp.name)
+            raise
+    os.replace(tmp.name, path)
+
+
+@dataclass(frozen=True)
+class SmtpTransport:
+    """Send email with smtplib; a re-send after DATA may duplicate it."""
+
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    implicit_tls: bool = False
+    starttls: bool = False
+    envelope_sender: str | None = None
+    timeout: float = 10
+    name: str = "smtp"
+    resend_is_safe: bool = False
+
+    def send(self, message: EmailMessage) -> None:
+        """Deliver one message, classifying each failure by the stage it happened in."""
+        try:
+            client = self._connect()
+        except (smtplib.SMTPException, OSError) as error:
+            raise DeliveryError(f"SMTP connection failed: {error}", retryable=True) from error
+        try:
+            self._open_envelope(client, message)
+            _transmit(client, message)
+        finally:
+            _hang_up(client)
+
+    def _connect(self) -> smtplib.SMTP:
+        """Open, secure and authenticate a session."""
+        context = ssl.create_default_context()
+        if self.implicit_tls:
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                self.host, self.port, timeout=self.timeout, context=context
+            )
+        else:
+            client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        try:
+            if self.starttls:
+                client.starttls(context=context)
+            if self.username:
+                client.login(self.username, self.password or "")
+        except BaseException:
+            client.close()
+            raise
+        return client
+
+    def _open_envelope(self, client: smtplib.SMTP, message: EmailMessage) -> None:
+        """Announce the sender and the recipient."""
+        sender = self.envelope_sender or email.utils.parseaddr(message.sender)[1]
+        recipient = email.utils.parseaddr(message.to)[1]
+        try:
+            client.ehlo_or_helo_if_needed()
+            _expect(client.mail(sender), {250})
+            _expect(client.rcpt(recipient), {250, 251})
+        except UnicodeEncodeError as error:
+            raise DeliveryError("non-ASCII addresses need SMTPUTF8", retryable=False) from error
+        except (smtplib.SMTPException, OSError) as error:
+            raise DeliveryError(f"SMTP envelope failed: {error}", retryable=True) from error
+
+
+def _transmit(client: smtplib.SMTP, message: EmailMessage) -> None:
+    """Send the DATA; a dropped connection here may have delivered the message."""
+    try:
+        reply = client.data(message.to_mime().as_bytes())
+    except smtplib.SMTPResponseException as error:
+        raise _refusal(error.smtp_code, error.smtp_error) from error
+    except (smtplib.SMTPException, OSError) as error:
+        raise DeliveryError(
+            f"SMTP connection lost during DATA: {error}", retryable=True, maybe_delivered=True
+        ) from error
+    _expect(reply, {250})
+
+
+def _expect(reply: tuple[int, bytes], accepted: set[int]) -> None:
+    """Raise a classified DeliveryError unless the SMTP reply code is accepted."""
+    code, text = reply
+    if code not in accepted:
+        raise _refusal(code, text)
+
+
+def _refusal(code: int, text: bytes | str) -> DeliveryError:
+    """Classify an SMTP reply: 4xx is transient, anything else permanent."""
+    detail = text.decode(errors="replace") if isinstance(text, bytes) else text
+    return DeliveryError(f"SMTP {code}: {detail}", retryable=400 <= code < 500)
+
+
+def _hang_up(client: smtplib.SMTP) -> None:
+    """Say QUIT and close, ignoring a server that is already gone."""
+    try:
+        client.quit()
+    except (smtplib.SMTPException, OSError):
+        client.close()
+
+
+@dataclass(frozen=True)
+class HttpEmailTransport:
+    """Post email as JSON to a provider that de-duplicates by Idempotency-Key."""
+
+    url: str
+    timeout: float = 10
+    session: requests.Session = field(default_factory=requests.Session, repr=False, compare=False)
+    name: str = "http"
+    resend_is_safe: bool = True
+
+    def send(self, message: EmailMessage) -> None:
+        """Post the message; only a 2xx answer counts."""
+        payload = {
+            "from": message.sender,
+            "to": message.to,
+            "subject": message.subject,
+            "text": message.text,
+            "html": message.html,
+        }
+        headers = {"Idempotency-Key": message.idempotency_key}
+        post_checked(self.session, self.url, self.timeout, json=payload, headers=headers)
+
+
+def post_checked(session: requests.Session, url: str, timeout: float, **kwargs: object) -> None:
+    """POST without following redirects and raise DeliveryError unless the answer is 2xx."""
+    try:
+        with session.post(url, timeout=timeout, allow_redirects=False, stream=True, **kwargs) as response:
+            failure = http_failure(response)
+    except requests.ConnectTimeout as error:
+        raise DeliveryError(f"connect timeout: {error}", retryable=True) from error
+    except requests.Timeout as error:
+        raise DeliveryError(f"read timeout: {error}", retryable=True, maybe_delivered=True) from error
+    except requests.RequestException as error:
+        raise DeliveryError(f"HTTP request failed: {error}", retryable=True) from error
+    if failure is not None:
+        raise failure
+
+
+def http_failure(response: requests.Response) -> DeliveryError | None:
+    """Classify an HTTP answer: 2xx ok, 429/5xx retryable, 410 gone, the rest permanent."""
+    status = response.status_code
+    if 200 <= status < 300:
+        return None
+    reason = f"HTTP {status} from {urlsplit(response.url).hostname}"
+    if status == 429 or status >= 500:
+        return DeliveryError(reason, retryable=True, retry_after=retry_after(response))
+    return DeliveryError(reason, retryable=False, disable_endpoint=status == 410)
+
+
+def retry_after(response: requests.Response) -> float | None:
+    """Read Retry-After as seconds, or as a date relative to the answer's Date header."""
+    value = response.headers.get("Retry-After", "").strip()
+    if value.isdigit():
+        return float(min(int(value), MAX_RETRY_AFTER))
+    try:
+        until = email.utils.parsedate_to_datetime(value)
+        sent = email.utils.parsedate_to_datetime(response.headers.get("Date", ""))
+        seconds = (until - sent).total_seconds()
+    except (TypeError, ValueError):
+        return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+def transport_from_url(url: str, sender: str | None = None, timeout: float = 10) -> Transport[EmailMessage]:
+    """Build the email transport that MAIL_URL names; sender overrides the SMTP envelope sender."""
+    scheme = urlsplit(url).scheme.lower()
+    if scheme == "console":
+        return ConsoleTransport()
+    if scheme == "file":
+        return FileTransport(_file_directory(url))
+    if scheme in SMTP_PORTS:
+        return _smtp_transport(url, sender, timeout)
+    if scheme in ("http", "https"):
+        return HttpEmailTransport(url, timeout=timeout)
+    raise ValueError(
+        f"unsupported mail URL scheme {scheme!r}: use console://, file:///dir, "
+        "smtp://host:port, smtps://host:port or http(s)://provider/endpoint"
+    )
+
+
+def _file_directory(url: str) -> Path:
+    """Return the absolute directory of a file:///dir URL."""
+    parts = urlsplit(url)
+    if parts.netloc not in ("", "localhost") or not parts.path:
+        raise ValueError(f"file mail URL must look like file:///absolute/dir, not {url!r}")
+    return Path(unquote(parts.path))
+
+
+def _smtp_transport(url: str, sender: str | None, timeout: float) -> SmtpTransport:
+    """Build an SmtpTransport from smtp:// or smtps:// with optional credentials and ?starttls=1."""
+    parts = urlsplit(url)
+    if not parts.hostname:
+        raise ValueError("SMTP mail URL needs a host, e.g. smtp://mail.example.org:587")
+    query = parse_qs(parts.query)
+    return SmtpTransport(
+        host=parts.hostname,
+        port=parts.port or SMTP_PORTS[parts.scheme.lower()],
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        implicit_tls=parts.scheme.lower() == "smtps",
+        starttls=query.get("starttls", ["0"])[0].lower() in ("1", "true", "yes"),
+        envelope_sender=email.utils.parseaddr(sender)[1] if sender else None,
+        timeout=timeout,
+    )
