@@ -25,7 +25,9 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(migrations_directory()))
     from app.api import init_api
     from app.cli import register_commands
+    from app.services.tenancy import install_tenancy
 
+    install_tenancy()
     init_api(app)
     register_commands(app)
     return app

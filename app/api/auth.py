@@ -4,6 +4,7 @@ from functools import wraps
 
 from flask import abort, current_app, g, request
 
+from app.services.tenancy import acting_as
 from app.services.tokens import partner_for_token
 
 
@@ -48,7 +49,8 @@ def partner_required(view):
         authenticate()
         if g.is_admin:
             abort(403, "This needs a partner token.")
-        return view(*args, **kwargs)
+        with acting_as(g.partner_id):
+            return view(*args, **kwargs)
     return wrapper
 
 

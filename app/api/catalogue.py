@@ -6,7 +6,13 @@ from app.api.auth import admin_or_partner_required, admin_required
 from app.clock import now
 from app.extensions import db
 from app.schemas.partner import (
-    PartnerCreate, PartnerCreated, PartnerFields, PartnerPage, PartnerPrivate, PartnerPublic, PartnerSearchArgs,
+    PartnerCreate,
+    PartnerCreated,
+    PartnerFields,
+    PartnerPage,
+    PartnerPrivate,
+    PartnerPublic,
+    PartnerSearchArgs,
 )
 from app.schemas.service import ServiceCreate, ServiceOut
 from app.services import catalogue

@@ -3,14 +3,14 @@ from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
-from app.services.errors import Conflict, DomainError, Invalid, NotFound, TooMany
+from app.services.errors import Conflict, DomainError, Invalid, NotFound, TooMany, Unauthenticated
 
 HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
     409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type", 422: "validation_error",
     429: "rate_limited",
 }
-DOMAIN_STATUS = {NotFound: 404, Conflict: 409, Invalid: 422, TooMany: 429}
+DOMAIN_STATUS = {Unauthenticated: 401, NotFound: 404, Conflict: 409, Invalid: 422, TooMany: 429}
 
 
 def error_body(status: int, message: str, code: str | None = None, fields: dict | None = None) -> dict:

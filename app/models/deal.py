@@ -9,10 +9,11 @@ from app.extensions import db
 from app.models.client import Client
 from app.models.lead_request import LeadRequest
 from app.models.partner import Partner
+from app.models.tenant import TenantOwned
 from app.models.types import UTCDateTime, money
 
 
-class Deal(db.Model):
+class Deal(TenantOwned, db.Model):
     """One partner's deal for one client request."""
 
     __tablename__ = "deals"

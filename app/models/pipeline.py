@@ -3,11 +3,12 @@ from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
+from app.models.tenant import TenantOwned
 
 CATALOGUE_PIPELINE_NAME = "Catalogue leads"
 
 
-class Pipeline(db.Model):
+class Pipeline(TenantOwned, db.Model):
     """A named pipeline; the one with the lowest position receives catalogue deals."""
 
     __tablename__ = "pipelines"

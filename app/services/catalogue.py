@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import Select, case, exists, func, or_, select
+from sqlalchemy import Select, case, exists, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -122,6 +122,15 @@ def refresh_ranking(partner: Partner) -> None:
         response_time_hours=partner.response_time_hours,
     ))
     partner.ranking_band = score_band(partner.ranking_score)
+
+
+def bump_counters(partner: Partner, **deltas: int) -> None:
+    """Add to a partner's counters in SQL (safe under concurrency), then refresh its ranking."""
+    db.session.flush()
+    db.session.execute(update(Partner).where(Partner.id == partner.id).values(
+        {name: getattr(Partner, name) + delta for name, delta in deltas.items()}))
+    db.session.refresh(partner)
+    refresh_ranking(partner)
 
 
 def service_id(slug: str, field: str = "service") -> int:

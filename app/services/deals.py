@@ -1,10 +1,35 @@
-"""Deals: opening them in the first pipeline, messages and (later) status moves."""
+"""Deals: opening them in the first pipeline, status moves, messages and their history."""
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Deal, DealStatusChange, LeadRequest, Message, Partner
+from app.models import Deal, DealStatusChange, LeadRequest, Message, Partner, Pipeline
 from app.services import notices
+from app.services.catalogue import bump_counters
+from app.services.errors import Conflict, Invalid
 from app.services.pipelines import first_pipeline
+from app.services.tenancy import owned
+from pipelines.transitions import (
+    AmountRequired,
+    InvalidTransition,
+    LostReasonRequired,
+    Status,
+    advance,
+    allowed_targets,
+)
+
+
+@dataclass(frozen=True)
+class DealPage:
+    """One page of a partner's deals."""
+
+    items: list[Deal]
+    total: int
+    page: int
+    per_page: int
 
 
 def open_deal(*, partner: Partner, request: LeadRequest, source: str, reason: dict, now: datetime) -> Deal:
@@ -23,11 +48,147 @@ def open_deal(*, partner: Partner, request: LeadRequest, source: str, reason: di
     return deal
 
 
+def list_deals(status: str | None, pipeline_id: int | None, page: int, per_page: int) -> DealPage:
+    """Return the acting partner's deals, newest first."""
+    check_pipeline(pipeline_id)
+    stmt = select(Deal)
+    if status:
+        stmt = stmt.where(Deal.status == status)
+    if pipeline_id:
+        stmt = stmt.where(Deal.pipeline_id == pipeline_id)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = db.session.scalars(stmt.order_by(Deal.created_at.desc(), Deal.id.desc())
+                              .limit(per_page).offset((page - 1) * per_page)).all()
+    return DealPage(items=list(rows), total=total, page=page, per_page=per_page)
+
+
+def history(deal: Deal) -> list[dict]:
+    """Return the deal's status changes, each with how long the previous status lasted."""
+    changes = db.session.scalars(select(DealStatusChange).where(DealStatusChange.deal_id == deal.id)
+                                 .order_by(DealStatusChange.at, DealStatusChange.id)).all()
+    entries, previous_at = [], None
+    for change in changes:
+        stayed = None if previous_at is None else int((change.at - previous_at).total_seconds())
+        entries.append({"from": change.from_status, "to": change.to_status, "at": change.at,
+                        "who": change.actor, "previous_status_seconds": stayed})
+        previous_at = change.at
+    return entries
+
+
+def messages(deal: Deal) -> list[Message]:
+    """Return the deal's messages in order."""
+    return list(db.session.scalars(select(Message).where(Message.deal_id == deal.id)
+                                   .order_by(Message.created_at, Message.id)))
+
+
+def change_status(deal_id: int, target: str, amount: dict | None, lost_reason: str | None,
+                  now: datetime, actor: str = "partner") -> Deal:
+    """Move a deal to a new status under the transition rules, with its side effects."""
+    deal = owned(Deal, deal_id)
+    if amount is not None:
+        set_amount(deal, amount)
+    event = checked_advance(deal, target, lost_reason, now)
+    change = DealStatusChange(deal_id=deal.id, from_status=deal.status, to_status=target, actor=actor, at=now)
+    db.session.add(change)
+    adjust_completed_projects(deal.partner, event.from_status, event.to_status)
+    deal.status, deal.lost_reason, deal.updated_at = target, event.lost_reason, now
+    deal.ever_won = deal.ever_won or event.to_status is Status.WON
+    if actor == "partner":
+        mark_first_response(deal, now)
+    db.session.flush()
+    notices.status_changed(deal, event, change.id, now)
+    return deal
+
+
+def set_amount(deal: Deal, amount: dict) -> None:
+    """Set the deal's amount, taking the budget's currency when none is given."""
+    currency = amount.get("currency") or deal.budget_currency
+    if currency is None:
+        raise Invalid("The amount needs a currency.", {"amount.currency": ["Give the currency of the amount."]})
+    deal.amount, deal.currency = Decimal(amount["amount"]), currency
+
+
+def checked_advance(deal: Deal, target: str, lost_reason: str | None, now: datetime):
+    """Apply the transition rules, turning their refusals into domain errors."""
+    try:
+        return advance(Status(deal.status), Status(target), now=now, amount=deal.amount,
+                       lost_reason=lost_reason, ever_won=deal.ever_won)
+    except InvalidTransition as error:
+        raise Conflict(error.message, allowed=list(error.allowed)) from error
+    except AmountRequired as error:
+        raise Invalid(error.message, {"amount": ["A won deal needs an amount."]}) from error
+    except LostReasonRequired as error:
+        raise Invalid(error.message, {"lost_reason": ["A lost deal needs a reason."]}) from error
+
+
+def adjust_completed_projects(partner: Partner, from_status: Status, to_status: Status) -> None:
+    """Keep the partner's completed projects equal to its won deals, and its ranking current."""
+    change = (to_status is Status.WON) - (from_status is Status.WON)
+    if change:
+        bump_counters(partner, completed_projects=change)
+
+
+def mark_first_response(deal: Deal, now: datetime) -> None:
+    """Remember the partner's first response to a new request."""
+    if deal.first_response_at is None:
+        deal.first_response_at = now
+
+
 def add_message(deal: Deal, origin: str, body: str, now: datetime) -> Message:
     """Record a message on a deal and deliver it to the other side."""
     message = Message(deal_id=deal.id, origin=origin, body=body, created_at=now)
     db.session.add(message)
     deal.updated_at = now
+    if origin == "partner":
+        mark_first_response(deal, now)
     db.session.flush()
     notices.message_posted(deal, message, now)
     return message
+
+
+def post_partner_message(deal_id: int, body: str, now: datetime) -> Message:
+    """Send the client a message from the acting partner."""
+    return add_message(owned(Deal, deal_id), "partner", body, now)
+
+
+def check_pipeline(pipeline_id: int | None) -> None:
+    """Refuse a pipeline filter naming a pipeline the partner does not have."""
+    if pipeline_id is not None:
+        owned(Pipeline, pipeline_id)
+
+
+@dataclass(frozen=True)
+class DealDetail:
+    """A deal with its project, history, messages and the statuses it may move to."""
+
+    deal: Deal
+    project: dict
+    history: list[dict]
+    messages: list[Message]
+    allowed_statuses: list[str]
+
+    def __getattr__(self, name: str):
+        return getattr(self.deal, name)
+
+
+def deal_detail(deal_id: int) -> DealDetail:
+    """Return one of the acting partner's deals in full."""
+    deal = owned(Deal, deal_id)
+    return DealDetail(
+        deal=deal, project={"title": deal.title, "description": deal.description, "budget": deal.budget},
+        history=history(deal), messages=messages(deal), allowed_statuses=list(allowed_targets(Status(deal.status))))
+
+
+def update_deal(deal_id: int, changes: dict, now: datetime) -> Deal:
+    """Apply a partner's PATCH: a status move (with amount / reason) or just an amount."""
+    if "status" in changes:
+        return change_status(deal_id, changes["status"], changes.get("amount"), changes.get("lost_reason"), now)
+    deal = owned(Deal, deal_id)
+    if "lost_reason" in changes and deal.status != "lost":
+        raise Conflict("Only a lost deal has a lost_reason.")
+    if "amount" in changes:
+        set_amount(deal, changes["amount"])
+    deal.lost_reason = changes.get("lost_reason", deal.lost_reason)
+    deal.updated_at = now
+    db.session.flush()
+    return deal

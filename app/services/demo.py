@@ -1,7 +1,7 @@
 """Demo data: services, partners across countries and languages, and a few requests."""
 import random
-from decimal import Decimal
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import func, select
 

@@ -12,6 +12,12 @@ class DomainError(Exception):
         self.details = details
 
 
+class Unauthenticated(DomainError):
+    """The caller's credentials are missing, tampered with or expired."""
+
+    code = "unauthorized"
+
+
 class NotFound(DomainError):
     """The thing does not exist (or belongs to somebody else)."""
 

@@ -13,7 +13,15 @@ from app.services.deals import add_message, open_deal
 from app.services.errors import Conflict, NotFound
 from app.services.links import client_link, public_url
 from app.services.outbox import enqueue_email
-from matching import Candidate, Pick, SearchFilters, has_capacity, language_match, select_partners, suggestions
+from matching import (
+    Candidate,
+    Pick,
+    SearchFilters,
+    has_capacity,
+    language_match,
+    select_partners,
+    suggestions,
+)
 from matching.selection import PICK_COUNT
 from pipelines.followup import follow_up_due_at
 

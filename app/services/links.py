@@ -4,10 +4,12 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from app.services.errors import Unauthenticated
+
 CLIENT_LINK_SALT = "client-link"
 
 
-class LinkInvalid(Exception):
+class LinkInvalid(Unauthenticated):
     """The client token is tampered with or expired."""
 
 

@@ -1,9 +1,10 @@
 """What each deal event tells whom: emails and webhooks, written to the outbox."""
 from datetime import datetime
 
-from app.models import Deal, Message, Partner
+from app.models import Deal, Message, Partner, Review
 from app.services.links import client_link, public_url
 from app.services.outbox import enqueue_email, enqueue_webhook
+from pipelines.transitions import StatusChanged
 
 
 def deal_data(deal: Deal) -> dict:
@@ -60,3 +61,29 @@ def message_posted(deal: Deal, message: Message, now: datetime) -> None:
     enqueue_webhook(partner, "message.created", {
         "deal_id": deal.id, "message_id": message.id, "origin": message.origin, "body": message.body,
         "created_at": message.created_at.isoformat()}, now, key=f"webhook:message.created:{message.id}")
+
+
+def status_changed(deal: Deal, event: StatusChanged, change_id: int, now: datetime) -> None:
+    """Tell the partner's webhook about a move; on a first win, ask the client for a review."""
+    enqueue_webhook(deal.partner, "deal.status_changed", deal_data(deal) | {
+        "from_status": event.from_status.value, "to_status": event.to_status.value,
+        "lost_reason": event.lost_reason}, now, key=f"webhook:deal.status_changed:{change_id}")
+    if event.first_win:
+        review_request(deal, now)
+
+
+def review_request(deal: Deal, now: datetime) -> None:
+    """Ask the client, once per deal, to review the partner."""
+    client = deal.client
+    enqueue_email(
+        key=f"review-request:{deal.id}", to=client.email, template="review_request", language=client.language,
+        now=now, context={"client_name": client.name, "partner_name": deal.partner.name,
+                          "project_title": deal.title,
+                          "review_link": f"{client_link(client.id)}#review-{deal.id}"})
+
+
+def review_posted(review: Review, deal: Deal, now: datetime) -> None:
+    """Tell the partner's webhook about a new review."""
+    enqueue_webhook(deal.partner, "review.created", {
+        "review_id": review.id, "deal_id": deal.id, "rating": review.rating, "text": review.text,
+        "created_at": review.created_at.isoformat()}, now, key=f"webhook:review.created:{review.id}")

@@ -4,10 +4,10 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import OutboxMessage, Partner
+from app.services.savepoints import insert_if_new
 from notifications.rendering import render_email
 
 
@@ -15,12 +15,7 @@ def add_once(row: OutboxMessage) -> bool:
     """Insert a row unless its dedupe key exists; tell whether it was added."""
     if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == row.dedupe_key)):
         return False
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except IntegrityError:
-        return False
-    return True
+    return insert_if_new(row)
 
 
 def enqueue_email(

@@ -4,16 +4,45 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Pipeline
 from app.models.pipeline import CATALOGUE_PIPELINE_NAME
+from app.services.tenancy import owned
+
+
+def ordered(partner_id: int):
+    """Return the SELECT of a partner's pipelines in board order."""
+    return select(Pipeline).where(Pipeline.partner_id == partner_id).order_by(Pipeline.position, Pipeline.id)
 
 
 def first_pipeline(partner_id: int) -> Pipeline:
     """Return the partner's first pipeline, creating "Catalogue leads" when there is none."""
-    pipeline = db.session.scalar(
-        select(Pipeline).where(Pipeline.partner_id == partner_id)
-        .order_by(Pipeline.position, Pipeline.id).limit(1)
-    )
+    pipeline = db.session.scalar(ordered(partner_id).limit(1))
     if pipeline is None:
         pipeline = Pipeline(partner_id=partner_id, name=CATALOGUE_PIPELINE_NAME, position=0)
         db.session.add(pipeline)
         db.session.flush()
+    return pipeline
+
+
+def list_pipelines(partner_id: int) -> list[Pipeline]:
+    """Return the partner's pipelines, first one first."""
+    return list(db.session.scalars(ordered(partner_id)))
+
+
+def create_pipeline(partner_id: int, name: str, position: int | None) -> Pipeline:
+    """Add a pipeline, at the end unless a position is given."""
+    if position is None:
+        existing = list_pipelines(partner_id)
+        position = existing[-1].position + 1 if existing else 0
+    pipeline = Pipeline(partner_id=partner_id, name=name, position=position)
+    db.session.add(pipeline)
+    db.session.flush()
+    return pipeline
+
+
+def update_pipeline(pipeline_id: int, changes: dict) -> Pipeline:
+    """Rename or move a pipeline; its deals stay where they are."""
+    pipeline = owned(Pipeline, pipeline_id)
+    for name in ("name", "position"):
+        if name in changes:
+            setattr(pipeline, name, changes[name])
+    db.session.flush()
     return pipeline

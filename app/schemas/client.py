@@ -1,0 +1,97 @@
+"""Schemas of the client's pages: link requests, overview, messages and reviews."""
+from marshmallow import Schema, fields, validate
+
+from app.schemas.crm import HistoryOut
+from app.schemas.money import MoneySchema
+
+
+class ClientLinkIn(Schema):
+    """Body of POST /client-links."""
+
+    email = fields.String(required=True, validate=validate.Length(min=1, max=320))
+
+
+class AcceptedOut(Schema):
+    """A 202 answer that reveals nothing."""
+
+    status = fields.String(required=True)
+
+
+class ClientMessageIn(Schema):
+    """Body of POST /client/<token>/messages."""
+
+    deal_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    body = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
+
+
+class ReviewIn(Schema):
+    """Body of POST /client/<token>/reviews."""
+
+    deal_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    rating = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
+    text = fields.String(load_default="", validate=validate.Length(max=5_000))
+
+
+class ReviewOut(Schema):
+    """A review."""
+
+    id = fields.Integer(required=True)
+    deal_id = fields.Integer(required=True)
+    partner_id = fields.Integer(required=True)
+    rating = fields.Integer(required=True)
+    text = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+
+
+class ClientDealMessageOut(Schema):
+    """A message as the client sees it."""
+
+    origin = fields.String(required=True)
+    body = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+
+
+class PartnerRefOut(Schema):
+    """The partner of a deal."""
+
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+
+
+class ClientDealOut(Schema):
+    """One of the client's deals."""
+
+    id = fields.Integer(required=True)
+    status = fields.String(required=True)
+    amount = fields.Nested(MoneySchema, allow_none=True)
+    partner = fields.Nested(PartnerRefOut, required=True)
+    can_review = fields.Boolean(required=True)
+    reviewed = fields.Boolean(required=True)
+    history = fields.List(fields.Nested(HistoryOut), required=True)
+    messages = fields.List(fields.Nested(ClientDealMessageOut), required=True)
+
+
+class ClientRequestOut(Schema):
+    """One of the client's requests."""
+
+    id = fields.Integer(required=True)
+    mode = fields.String(required=True)
+    status = fields.String(required=True)
+    title = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+    deals = fields.List(fields.Nested(ClientDealOut), required=True)
+
+
+class ClientSelfOut(Schema):
+    """The client's own details."""
+
+    name = fields.String(required=True)
+    email = fields.String(required=True)
+    language = fields.String(allow_none=True)
+
+
+class ClientOverviewOut(Schema):
+    """GET /client/<token>."""
+
+    client = fields.Nested(ClientSelfOut, required=True)
+    requests = fields.List(fields.Nested(ClientRequestOut), required=True)
