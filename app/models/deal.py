@@ -18,7 +18,6 @@ class Deal(TenantOwned, db.Model):
 
     __tablename__ = "deals"
     id: Mapped[int] = mapped_column(primary_key=True)
-    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
     pipeline_id: Mapped[int] = mapped_column(ForeignKey("pipelines.id"))
     request_id: Mapped[int | None] = mapped_column(ForeignKey("lead_requests.id"))
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))

@@ -13,7 +13,6 @@ class Pipeline(TenantOwned, db.Model):
 
     __tablename__ = "pipelines"
     id: Mapped[int] = mapped_column(primary_key=True)
-    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(100))
     position: Mapped[int] = mapped_column(Integer, default=0)
 

@@ -14,7 +14,8 @@ from notifications.dispatcher import DispatchReport, OutboxItem, dispatch
 from notifications.transports import Transport, transport_from_url
 from notifications.webhooks import WebhookTransport
 
-LEASE_EXPIRED_WHILE_SENDING = "The worker stopped while sending; it may have been delivered. Check, then retry or discard."
+LEASE_EXPIRED_WHILE_SENDING = (
+    "The worker stopped while sending; it may have been delivered. Check, then retry or discard.")
 
 
 class SqlOutboxStore:

@@ -1,0 +1,106 @@
+"""Benchmark fixtures: one app per engine over the generated catalogue, and the results table."""
+import pytest
+import sqlalchemy
+from sqlalchemy.engine import make_url
+
+from tests.bench import catalogue_data
+from tests.bench.settings import CACHE_DIR, PARTNERS, POSTGRES_URL, RUNS, SEED
+from tests.bench.timing import Row, table
+
+RESULTS = pytest.StashKey[list[Row]]()
+ENGINES = pytest.StashKey[dict[str, str]]()
+
+
+def make_app(url: str):
+    """Return the application over a database URL."""
+    from app import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False})
+
+
+def build(url: str) -> None:
+    """Migrate a fresh schema at url and bulk-load the generated catalogue into it."""
+    from flask_migrate import upgrade
+
+    from app.extensions import db
+
+    app = make_app(url)
+    with app.app_context():
+        postgres = db.engine.dialect.name == "postgresql"
+        if postgres:
+            with db.engine.begin() as connection:
+                connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        upgrade()
+        with db.engine.begin() as connection:
+            catalogue_data.load(connection, catalogue_data.generate(SEED, PARTNERS))
+        if postgres:
+            vacuum_analyze(db.engine)
+        db.engine.dispose()
+
+
+def vacuum_analyze(engine) -> None:
+    """Gather planner statistics and set the visibility map, as autovacuum would on a live database."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("VACUUM ANALYZE")
+
+
+def sqlite_url() -> str:
+    """Return the URL of the cached SQLite catalogue for this seed and size, building it when missing."""
+    name = f"catalogue-v{catalogue_data.GENERATOR_VERSION}-seed{SEED}-{PARTNERS}.sqlite3"
+    path = CACHE_DIR / name
+    if not path.exists():
+        CACHE_DIR.mkdir(exist_ok=True)
+        partial = path.with_suffix(".partial")
+        partial.unlink(missing_ok=True)
+        build(f"sqlite:///{partial}")
+        partial.replace(path)
+    return f"sqlite:///{path}"
+
+
+def postgres_url() -> str:
+    """Return the benchmark PostgreSQL URL after rebuilding its catalogue; skip when unreachable."""
+    url = POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+    if make_url(url).database == "test":
+        pytest.fail("BENCH_DATABASE_URL must not name the test suite's database 'test'.")
+    try:
+        with sqlalchemy.create_engine(url).connect():
+            pass
+    except Exception as error:  # noqa: BLE001 - any failure means "not available"
+        pytest.skip(f"PostgreSQL not reachable at {url}: {error.__class__.__name__}")
+    build(url)
+    return url
+
+
+@pytest.fixture(scope="session", params=("sqlite", "postgresql"))
+def bench_app(request, pytestconfig):
+    """Return an app over the generated catalogue, once per engine (no app context pushed)."""
+    from flask_migrate import upgrade
+
+    from app.extensions import db
+
+    app = make_app(sqlite_url() if request.param == "sqlite" else postgres_url())
+    with app.app_context():
+        upgrade()  # brings a cached SQLite file up to the current migrations
+        with db.engine.connect() as connection:
+            version = connection.dialect.server_version_info
+        pytestconfig.stash.setdefault(ENGINES, {})[request.param] = ".".join(map(str, version))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def results(pytestconfig) -> list[Row]:
+    """Return the session's list of result rows, printed at the end of the run."""
+    return pytestconfig.stash.setdefault(RESULTS, [])
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """Print the results table."""
+    rows = config.stash.get(RESULTS, [])
+    if not rows:
+        return
+    engines = ", ".join(f"{name} {version}" for name, version in config.stash.get(ENGINES, {}).items())
+    terminalreporter.section("catalogue benchmark")
+    terminalreporter.write_line(f"{PARTNERS:,} partners, seed {SEED}, {RUNS} timed runs per figure; {engines}")
+    terminalreporter.write_line(table(rows))
