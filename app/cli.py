@@ -12,7 +12,7 @@ from app.clock import system_now
 from app.extensions import db
 from app.services import demo
 from app.services.delivery import deliver_pending
-from app.services.tokens import issue_token
+from app.services.tokens import issue_token, revoke_token
 
 demo_cli = AppGroup("demo", help="Demo data.")
 partners_cli = AppGroup("partners", help="Partner administration.")
@@ -59,3 +59,14 @@ def register_commands(app: Flask) -> None:
     """Attach the command groups to the app."""
     for group in (demo_cli, partners_cli, jobs_cli):
         app.cli.add_command(group)
+
+
+@partners_cli.command("revoke")
+@click.argument("token")
+def partners_revoke(token: str) -> None:
+    """Revoke a partner API token."""
+    revoked = revoke_token(token, system_now())
+    db.session.commit()
+    click.echo("revoked" if revoked else "no such live token")
+    if not revoked:
+        raise SystemExit(1)

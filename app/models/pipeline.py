@@ -1,5 +1,5 @@
 """A partner's CRM pipelines (funnels)."""
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db

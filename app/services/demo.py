@@ -1,13 +1,14 @@
 """Demo data: services, partners across countries and languages, and a few requests."""
 import random
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Partner
-from app.services import catalogue, intake
+from app.models import Client, Partner
+from app.services import catalogue, clients, deals, intake
+from app.services.tenancy import acting_as
 
 SERVICES = {
     "email-marketing": "Email marketing", "chatbots": "Chatbots", "crm-setup": "CRM setup",
@@ -38,6 +39,7 @@ def load(partner_count: int, rng: random.Random, now: datetime) -> dict:
         partner, token, _ = catalogue.create_partner(partner_fields(index, rng), now)
         tokens[partner.id] = token
     requests = [intake.submit_request(request_fields(index, rng), now, rng) for index in range(12)]
+    track_records(list(tokens), rng, now)
     first_id = min(tokens)
     return {"services": len(SERVICES), "partners": partner_count, "requests": len(requests),
             "example_partner_id": first_id, "example_partner_token": tokens[first_id]}
@@ -68,4 +70,28 @@ def request_fields(index: int, rng: random.Random) -> dict:
                     "budget": {"amount": Decimal(rng.randint(3, 40) * 100), "currency": "EUR"}},
         "filters": {"service": rng.choice(list(SERVICES))},
         "category": "general",
+    }
+
+
+def track_records(partner_ids: list[int], rng: random.Random, now: datetime) -> None:
+    """Give some partners won, reviewed past deals so the catalogue ranking differs."""
+    for partner_id in rng.sample(partner_ids, len(partner_ids) // 2):
+        for number in range(rng.randint(1, 6)):
+            past = now - timedelta(days=rng.randint(20, 300))
+            result = intake.submit_request(past_request(partner_id, number, rng), past, rng)
+            deal_id = intake.request_deals(result.request.id)[0].id
+            with acting_as(partner_id):
+                deals.change_status(deal_id, "won", {"amount": Decimal(rng.randint(2, 30) * 100)}, None, past)
+            client = db.session.get(Client, result.request.client_id)
+            clients.leave_review(client, deal_id, rng.choice([3, 4, 4, 5, 5, 5]), "Reliable and quick.", past)
+
+
+def past_request(partner_id: int, number: int, rng: random.Random) -> dict:
+    """Return a direct request from a past client."""
+    return {
+        "client": {"name": f"Past client {partner_id}-{number}", "email": f"past{partner_id}-{number}@example.org",
+                   "language": "en"},
+        "project": {"title": "Past project", "description": "Done and delivered.",
+                    "budget": {"amount": Decimal(rng.randint(2, 30) * 100), "currency": "EUR"}},
+        "partner_id": partner_id, "category": "general",
     }
