@@ -6,12 +6,13 @@ from datetime import datetime
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from app.clock import system_now
 from app.extensions import db
+from app.scheduler import build_scheduler
 from app.services import demo
-from app.services.delivery import deliver_pending
+from app.services.jobs import run_due
 from app.services.tokens import issue_token, revoke_token
 
 demo_cli = AppGroup("demo", help="Demo data.")
@@ -50,15 +51,28 @@ def partners_token(partner_id: int) -> None:
 @click.option("--now", "now_text", default=None, help="ISO 8601 moment to run as (default: now).")
 def jobs_run_due(now_text: str | None) -> None:
     """Run all scheduled work due at --now, then deliver pending notifications."""
-    now = parse_now(now_text)
-    report = deliver_pending(now, worker_id=socket.gethostname(), rng=random.Random())
-    click.echo(json.dumps({"now": now.isoformat(), "delivery": vars(report)}))
+    summary = run_due(parse_now(now_text), worker_id=socket.gethostname(), rng=random.Random())
+    click.echo(json.dumps(summary))
+
+
+@click.command("scheduler")
+@click.option("--interval", default=60, show_default=True, help="Seconds between sweeps.")
+@with_appcontext
+def scheduler_command(interval: int) -> None:
+    """Run the scheduler: a sweep every minute (safe to run several at once)."""
+    from flask import current_app
+
+    scheduler = build_scheduler(current_app._get_current_object(), interval)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        scheduler.shutdown(wait=False)
 
 
 def register_commands(app: Flask) -> None:
     """Attach the command groups to the app."""
-    for group in (demo_cli, partners_cli, jobs_cli):
-        app.cli.add_command(group)
+    for command in (demo_cli, partners_cli, jobs_cli, scheduler_command):
+        app.cli.add_command(command)
 
 
 @partners_cli.command("revoke")

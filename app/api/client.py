@@ -6,6 +6,7 @@ from app.clock import now
 from app.extensions import db
 from app.schemas.client import (
     AcceptedOut,
+    AlternativesIn,
     ClientLinkIn,
     ClientMessageIn,
     ClientOverviewOut,
@@ -13,7 +14,8 @@ from app.schemas.client import (
     ReviewOut,
 )
 from app.schemas.crm import MessageOut
-from app.services import clients
+from app.schemas.lead_request import RequestOut
+from app.services import clients, follow_ups, intake
 
 blp = Blueprint("client", __name__, url_prefix="/api/v1", description="The client's side (signed link)")
 
@@ -67,3 +69,17 @@ class ClientReviews(MethodView):
         review = clients.leave_review(client, data["deal_id"], data["rating"], data["text"], now())
         db.session.commit()
         return review
+
+
+@blp.route("/client/<token>/alternatives")
+class ClientAlternatives(MethodView):
+    """Partners offered after nobody answered."""
+
+    @blp.arguments(AlternativesIn)
+    @blp.response(201, RequestOut)
+    def post(self, data, token):
+        """Send the same request to some of the offered partners, as new deals."""
+        client = clients.client_for_token(token, now())
+        result = follow_ups.send_to_alternatives(client.id, data["request_id"], data["partner_ids"], now())
+        db.session.commit()
+        return intake.request_view(result)

@@ -2,7 +2,7 @@
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -29,13 +29,16 @@ class LeadRequest(db.Model):
     budget_currency: Mapped[str | None] = mapped_column(String(3))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     follow_up_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    follow_up_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    follow_up_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    follow_up_outcome: Mapped[str | None] = mapped_column(String(16))
+    alternatives: Mapped[list] = mapped_column(JSON, default=list)
 
     client: Mapped[Client] = relationship()
 
     __table_args__ = (
         Index("ix_lead_requests_client_created", "client_id", "created_at"),
-        Index("ix_lead_requests_follow_up_due", "follow_up_due_at"),
+        Index("ix_lead_requests_follow_up_pending", "follow_up_due_at",
+              postgresql_where=text("follow_up_done_at IS NULL"), sqlite_where=text("follow_up_done_at IS NULL")),
     )
 
     @property

@@ -24,6 +24,14 @@ class ClientMessageIn(Schema):
     body = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
 
 
+class AlternativesIn(Schema):
+    """Body of POST /client/<token>/alternatives."""
+
+    request_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    partner_ids = fields.List(fields.Integer(validate=validate.Range(min=1)), required=True,
+                              validate=validate.Length(min=1, max=3))
+
+
 class ReviewIn(Schema):
     """Body of POST /client/<token>/reviews."""
 
@@ -80,6 +88,7 @@ class ClientRequestOut(Schema):
     title = fields.String(required=True)
     created_at = fields.DateTime(required=True)
     deals = fields.List(fields.Nested(ClientDealOut), required=True)
+    alternatives = fields.List(fields.Nested(PartnerRefOut), required=True)
 
 
 class ClientSelfOut(Schema):

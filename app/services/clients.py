@@ -5,7 +5,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Client, Deal, LeadRequest, Review
+from app.models import Client, Deal, LeadRequest, Partner, Review
 from app.services import notices
 from app.services.catalogue import bump_counters
 from app.services.deals import add_message, history, messages
@@ -62,9 +62,12 @@ def overview(client: Client) -> dict:
 
 
 def request_view(request: LeadRequest, deals: list[dict]) -> dict:
-    """Describe one request for its client."""
+    """Describe one request for its client, with alternatives offered and not yet contacted."""
+    contacted = {deal["partner"]["id"] for deal in deals}
+    offered = [db.session.get(Partner, pid) for pid in request.alternatives or [] if pid not in contacted]
     return {"id": request.id, "mode": request.mode, "status": request.status, "title": request.title,
-            "created_at": request.created_at, "deals": deals}
+            "created_at": request.created_at, "deals": deals,
+            "alternatives": [{"id": p.id, "name": p.name} for p in offered if p is not None]}
 
 
 def deal_view(deal: Deal, reviewed: bool) -> dict:

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from app.extensions import db
 from app.models import Client, Deal, LeadRequest, Partner
@@ -29,6 +29,7 @@ DUPLICATE_WINDOW = timedelta(hours=24)
 CAPACITY_WINDOW = timedelta(days=30)
 POOL_SIZE = 50
 MAX_POOLS = 20
+CATALOGUE_SOURCES = ("matched", "alternative")
 RELAXABLE_FILTERS = frozenset({"country", "language", "type", "tier"})
 
 
@@ -126,7 +127,12 @@ def direct_pick(partner: Partner) -> Pick:
 
 def pick_partners(filters: SearchFilters, now: datetime, rng: random.Random) -> list[Pick]:
     """Choose up to three partners fairly among those passing every filter, within capacity."""
-    stmt = catalogue.filtered(filters, "filters.").where(Partner.accepting_requests.is_(True))
+    return pick_from(catalogue.filtered(filters, "filters."), filters, now, rng)
+
+
+def pick_from(stmt: Select, filters: SearchFilters, now: datetime, rng: random.Random) -> list[Pick]:
+    """Choose up to three accepting partners of a partner SELECT, in the selection policy's order."""
+    stmt = stmt.where(Partner.accepting_requests.is_(True))
     order = [*catalogue.language_first(filters.language), Partner.ranking_band.desc(),
              Partner.last_assigned_at.asc().nulls_first(), Partner.id]
     pool: list[Candidate] = []
@@ -150,23 +156,24 @@ def candidates(partners: list[Partner], language: str | None, now: datetime) -> 
 
 
 def recent_catalogue_deals(partner_ids: list[int], now: datetime) -> dict[int, int]:
-    """Count matched deals per partner in the last 30 days."""
+    """Count catalogue leads (matched, or alternatives a client chose) per partner in the last 30 days."""
     if not partner_ids:
         return {}
     rows = db.session.execute(
         select(Deal.partner_id, func.count()).where(
-            Deal.partner_id.in_(partner_ids), Deal.source == "matched", Deal.created_at >= now - CAPACITY_WINDOW)
+            Deal.partner_id.in_(partner_ids), Deal.source.in_(CATALOGUE_SOURCES),
+            Deal.created_at >= now - CAPACITY_WINDOW)
         .group_by(Deal.partner_id))
     return {partner_id: number for partner_id, number in rows}
 
 
-def fan_out(request: LeadRequest, picks: list[Pick], now: datetime) -> list[Partner]:
+def fan_out(request: LeadRequest, picks: list[Pick], now: datetime, source: str | None = None) -> list[Partner]:
     """Open one deal per picked partner."""
-    partners = []
+    partners, source = [], source or request.mode
     for pick in picks:
         partner = catalogue.get_partner(pick.partner_id)
-        open_deal(partner=partner, request=request, source=request.mode, reason=pick.reason, now=now)
-        if request.mode == "matched":
+        open_deal(partner=partner, request=request, source=source, reason=pick.reason, now=now)
+        if source in CATALOGUE_SOURCES:
             partner.last_assigned_at = now
         partners.append(partner)
     db.session.flush()

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 2173d35969d5
+Revision ID: 9a04b36a182f
 Revises: 
-Create Date: 2026-11-22 13:23:59.280133
+Create Date: 2026-11-22 13:26:45.236802
 
 """
 from alembic import op
@@ -14,7 +14,7 @@ import app.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = '2173d35969d5'
+revision = '9a04b36a182f'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -101,14 +101,16 @@ def upgrade():
     sa.Column('budget_currency', sa.String(length=3), nullable=True),
     sa.Column('created_at', app.models.types.UTCDateTime(), nullable=False),
     sa.Column('follow_up_due_at', app.models.types.UTCDateTime(), nullable=False),
-    sa.Column('follow_up_sent_at', app.models.types.UTCDateTime(), nullable=True),
+    sa.Column('follow_up_done_at', app.models.types.UTCDateTime(), nullable=True),
+    sa.Column('follow_up_outcome', sa.String(length=16), nullable=True),
+    sa.Column('alternatives', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_lead_requests_client_id_clients')),
     sa.ForeignKeyConstraint(['direct_partner_id'], ['partners.id'], name=op.f('fk_lead_requests_direct_partner_id_partners')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lead_requests'))
     )
     with op.batch_alter_table('lead_requests', schema=None) as batch_op:
         batch_op.create_index('ix_lead_requests_client_created', ['client_id', 'created_at'], unique=False)
-        batch_op.create_index('ix_lead_requests_follow_up_due', ['follow_up_due_at'], unique=False)
+        batch_op.create_index('ix_lead_requests_follow_up_pending', ['follow_up_due_at'], unique=False, postgresql_where=sa.text('follow_up_done_at IS NULL'), sqlite_where=sa.text('follow_up_done_at IS NULL'))
 
     op.create_table('outbox',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -181,6 +183,7 @@ def upgrade():
     sa.Column('created_at', app.models.types.UTCDateTime(), nullable=False),
     sa.Column('updated_at', app.models.types.UTCDateTime(), nullable=False),
     sa.Column('first_response_at', app.models.types.UTCDateTime(), nullable=True),
+    sa.Column('spam_marked_at', app.models.types.UTCDateTime(), nullable=True),
     sa.Column('partner_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_deals_client_id_clients')),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_deals_partner_id_partners'), ondelete='CASCADE'),
@@ -277,7 +280,7 @@ def downgrade():
 
     op.drop_table('outbox')
     with op.batch_alter_table('lead_requests', schema=None) as batch_op:
-        batch_op.drop_index('ix_lead_requests_follow_up_due')
+        batch_op.drop_index('ix_lead_requests_follow_up_pending', postgresql_where=sa.text('follow_up_done_at IS NULL'), sqlite_where=sa.text('follow_up_done_at IS NULL'))
         batch_op.drop_index('ix_lead_requests_client_created')
 
     op.drop_table('lead_requests')
