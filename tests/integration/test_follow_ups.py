@@ -153,8 +153,8 @@ def run_cli_sweep(database_url: str, at: datetime) -> subprocess.Popen:
     """Start `flask jobs run-due --now` in its own process on the test database."""
     env = os.environ | {"DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "MAIL_URL": "console://",
                         "PUBLIC_BASE_URL": "http://leads.test", "WEBHOOK_ALLOW_PRIVATE": "true"}
-    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "run-due", "--now", at.isoformat()],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "run-due", "--now", at.isoformat()]
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 def test_two_scheduler_processes_at_once_send_one_follow_up_per_request(ctx, clock, database_url):
