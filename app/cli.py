@@ -12,6 +12,7 @@ from app.clock import system_now
 from app.extensions import db
 from app.scheduler import build_scheduler
 from app.services import demo
+from app.services.errors import NotFound
 from app.services.jobs import run_due
 from app.services.tokens import issue_token, revoke_token
 
@@ -42,7 +43,10 @@ def demo_load(partner_count: int, seed: int) -> None:
 @click.argument("partner_id", type=int)
 def partners_token(partner_id: int) -> None:
     """Print a new API token for a partner."""
-    token = issue_token(partner_id, system_now())
+    try:
+        token = issue_token(partner_id, system_now())
+    except NotFound as error:
+        raise click.ClickException(error.message) from error
     db.session.commit()
     click.echo(token)
 
