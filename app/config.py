@@ -18,6 +18,7 @@ DEFAULTS = {
     "METRICS_TOKEN": None,
     "OUTBOX_LEASE_SECONDS": 300,
     "CLIENT_LINK_MAX_AGE_DAYS": 90,
+    "RESPONSE_TARGET_HOURS": {"general": 24.0, "refund": 48.0},
 }
 BOOLEAN = {"WEBHOOK_ALLOW_PRIVATE", "RATELIMIT_ENABLED"}
 INTEGER = {
@@ -26,12 +27,20 @@ INTEGER = {
 }
 
 
+def response_targets(text: str) -> dict[str, float]:
+    """Parse "general=24,refund=48" into per-category response targets in hours."""
+    pairs = (item.split("=", 1) for item in text.split(",") if item.strip())
+    return {category.strip(): float(hours) for category, hours in pairs}
+
+
 def parse_value(name: str, raw: str):
     """Convert one environment string to the setting's type."""
     if name in BOOLEAN:
         return raw.strip().lower() in {"1", "true", "yes", "on"}
     if name in INTEGER:
         return int(raw)
+    if name == "RESPONSE_TARGET_HOURS":
+        return response_targets(raw)
     return raw
 
 

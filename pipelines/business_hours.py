@@ -17,6 +17,7 @@ Span = tuple[time, time]
 AUTO_REPLY_INTERVAL = timedelta(hours=24)
 PARTNER_ACTIVE_GRACE = timedelta(minutes=5)
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEKDAY_KEYS = tuple(name.lower() for name in DAY_NAMES)
 
 
 @dataclass(frozen=True)

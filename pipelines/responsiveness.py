@@ -215,3 +215,11 @@ def public_response_time(figs: ResponsivenessFigures, minimum_answered: int = 3)
     if figs.answered < minimum_answered:
         return None
     return figs.median_hours
+
+
+def next_change(outcomes: Iterable[RequestOutcome], window_days: int) -> datetime | None:
+    """Return when the figures next change by time alone: a pending target runs out or a request leaves the window."""
+    window = timedelta(days=window_days)
+    moments = [o.respond_by for o in outcomes if o.state is RequestState.PENDING]
+    moments += [o.clock_start + window for o in outcomes if o.counted]
+    return min(moments, default=None)

@@ -17,7 +17,8 @@ from app.schemas.crm import (
     PipelineIn,
     PipelineOut,
 )
-from app.services import deals, pipelines
+from app.schemas.responsiveness import SpamOut
+from app.services import deals, pipelines, responsiveness
 
 blp = Blueprint("crm", __name__, url_prefix="/api/v1", description="A partner's CRM (partner token)")
 
@@ -96,7 +97,28 @@ class DealMessages(MethodView):
     @blp.arguments(MessageIn)
     @blp.response(201, MessageOut)
     def post(self, data, deal_id):
-        """Send the client a message (emailed with their link)."""
-        message = deals.post_partner_message(deal_id, data["body"], now())
+        """Send the client a message, typed or from a quick response (emailed with their link)."""
+        message = deals.post_partner_message(deal_id, data.get("body"), data.get("template_id"), now())
         db.session.commit()
         return message
+
+
+@blp.route("/deals/<int:deal_id>/spam")
+class DealSpam(MethodView):
+    """Spam marks on new requests."""
+
+    @partner_required
+    @blp.response(200, SpamOut)
+    def post(self, deal_id):
+        """Mark a request as spam (within 24 hours of its arrival): it counts nowhere, no follow-up."""
+        deal = responsiveness.mark_spam(deal_id, now())
+        db.session.commit()
+        return deal
+
+    @partner_required
+    @blp.response(200, SpamOut)
+    def delete(self, deal_id):
+        """Take back a spam mark; the request's response clock restarts now."""
+        deal = responsiveness.unmark_spam(deal_id, now())
+        db.session.commit()
+        return deal

@@ -5,10 +5,11 @@ from app.models.lead_request import LeadRequest
 from app.models.outbox import OutboxMessage
 from app.models.partner import ApiToken, Partner, PartnerLanguage, partner_services
 from app.models.pipeline import Pipeline
+from app.models.quick_response import QuickResponse
 from app.models.review import Review
 from app.models.service import Service
 
 __all__ = [
     "ApiToken", "Client", "Deal", "DealStatusChange", "LeadRequest", "Message", "OutboxMessage",
-    "Partner", "PartnerLanguage", "Pipeline", "Review", "Service", "partner_services",
+    "Partner", "PartnerLanguage", "Pipeline", "QuickResponse", "Review", "Service", "partner_services",
 ]

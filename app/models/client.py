@@ -18,4 +18,5 @@ class Client(db.Model):
     phone: Mapped[str | None] = mapped_column(String(40))
     language: Mapped[str | None] = mapped_column(String(2))
     country: Mapped[str | None] = mapped_column(String(2))
+    timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

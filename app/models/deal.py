@@ -37,6 +37,8 @@ class Deal(TenantOwned, db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     spam_marked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    clock_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_auto_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     partner: Mapped[Partner] = relationship()
     client: Mapped[Client] = relationship()
@@ -45,6 +47,7 @@ class Deal(TenantOwned, db.Model):
     __table_args__ = (
         Index("ix_deals_partner_status", "partner_id", "status", "id"),
         Index("ix_deals_partner_created", "partner_id", "created_at"),
+        Index("ix_deals_partner_clock", "partner_id", "clock_started_at"),
         Index("ix_deals_request", "request_id"),
         Index("ix_deals_client_partner", "client_id", "partner_id"),
     )

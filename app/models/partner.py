@@ -1,7 +1,7 @@
 """Partners (agencies and freelancers) and their catalogue attributes."""
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, Float, ForeignKey, Index, Integer, String, Table
+from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Index, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -52,6 +52,8 @@ class Partner(db.Model):
     ranking_score: Mapped[float] = mapped_column(Float, default=0.0)
     ranking_band: Mapped[int] = mapped_column(Integer, default=0)
     last_assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    responsiveness_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    auto_reply: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     services: Mapped[list[Service]] = relationship(secondary=partner_services, order_by=Service.slug)

@@ -70,9 +70,16 @@ class DealChange(Schema):
 
 
 class MessageIn(Schema):
-    """Body of POST /deals/<id>/messages."""
+    """Body of POST /deals/<id>/messages: a text, or a quick response's id."""
 
-    body = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
+    body = fields.String(validate=validate.Length(min=1, max=10_000))
+    template_id = fields.Integer(validate=validate.Range(min=1))
+
+    @validates_schema
+    def check_one(self, data, **kwargs):
+        """Require exactly one of body and template_id."""
+        if ("body" in data) == ("template_id" in data):
+            raise ValidationError("Give either body or template_id.", "body")
 
 
 class MessageOut(Schema):

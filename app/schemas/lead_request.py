@@ -1,7 +1,7 @@
 """Schemas for client requests (POST /requests) and their answers."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.schemas.codes import CountryCode, EmailAddress, LanguageCode
+from app.schemas.codes import CountryCode, EmailAddress, LanguageCode, check_timezone
 from app.schemas.money import MoneySchema
 from app.schemas.partner import PARTNER_TYPES, TIERS, PartnerPublic
 from app.schemas.service import SLUG
@@ -17,6 +17,7 @@ class ClientIn(Schema):
     phone = fields.String(validate=[validate.Length(max=40), validate.Regexp(r"^[0-9+()\-. ]*$")])
     language = LanguageCode()
     country = CountryCode()
+    timezone = fields.String(validate=check_timezone)
 
 
 class ProjectIn(Schema):

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Deal, DealStatusChange, LeadRequest, Message, Partner, Pipeline
-from app.services import notices
+from app.services import auto_reply, notices, quick_responses, responsiveness
 from app.services.catalogue import bump_counters
 from app.services.errors import Conflict, Invalid
 from app.services.pipelines import first_pipeline
@@ -39,12 +39,14 @@ def open_deal(*, partner: Partner, request: LeadRequest, source: str, reason: di
         client_id=request.client_id, source=source, status="new", title=request.title,
         description=request.description, budget_amount=request.budget_amount,
         budget_currency=request.budget_currency, category=request.category, selection_reason=reason,
-        ever_won=False, created_at=now, updated_at=now,
+        ever_won=False, created_at=now, updated_at=now, clock_started_at=now,
     )
     db.session.add(deal)
     db.session.flush()
     db.session.add(DealStatusChange(deal_id=deal.id, from_status=None, to_status="new", actor="system", at=now))
+    responsiveness.schedule(partner, deal)
     notices.new_deal(deal, partner, now)
+    auto_reply.answer_if_away(deal, now)
     return deal
 
 
@@ -129,9 +131,10 @@ def adjust_completed_projects(partner: Partner, from_status: Status, to_status: 
 
 
 def mark_first_response(deal: Deal, now: datetime) -> None:
-    """Remember the partner's first response to a new request."""
+    """Remember the partner's first human response to a new request, and refresh its figures."""
     if deal.first_response_at is None:
         deal.first_response_at = now
+        responsiveness.on_first_response(deal.partner, now)
 
 
 def add_message(deal: Deal, origin: str, body: str, now: datetime) -> Message:
@@ -143,12 +146,16 @@ def add_message(deal: Deal, origin: str, body: str, now: datetime) -> Message:
         mark_first_response(deal, now)
     db.session.flush()
     notices.message_posted(deal, message, now)
+    if origin == "client":
+        auto_reply.answer_if_away(deal, now)
     return message
 
 
-def post_partner_message(deal_id: int, body: str, now: datetime) -> Message:
-    """Send the client a message from the acting partner."""
-    return add_message(owned(Deal, deal_id), "partner", body, now)
+def post_partner_message(deal_id: int, body: str | None, template_id: int | None, now: datetime) -> Message:
+    """Send the client a message from the acting partner, typed or from a quick response."""
+    deal = owned(Deal, deal_id)
+    text = quick_responses.render_for(template_id, deal) if template_id is not None else body
+    return add_message(deal, "partner", text, now)
 
 
 def check_pipeline(pipeline_id: int | None) -> None:

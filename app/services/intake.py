@@ -69,7 +69,7 @@ def upsert_client(data: dict, now: datetime) -> Client:
         client = Client(email=data["email"], created_at=now)
         db.session.add(client)
     client.name = data["name"]
-    for name in ("phone", "language", "country"):
+    for name in ("phone", "language", "country", "timezone"):
         if data.get(name):
             setattr(client, name, data[name])
     db.session.flush()

@@ -1,13 +1,15 @@
-"""Scheduled work, run as of one `now`: follow-ups, then delivery of everything pending."""
+"""Scheduled work, run as of one `now`: follow-ups, responsiveness upkeep, then delivery of everything pending."""
 import random
 from datetime import datetime
 
-from app.services import follow_ups
+from app.services import follow_ups, responsiveness
 from app.services.delivery import deliver_pending
 
 
 def run_due(now: datetime, worker_id: str, rng: random.Random) -> dict:
     """Run every due sweep as of `now`, then deliver pending notifications; return what happened."""
     follow_up_outcomes = follow_ups.sweep(now, rng)
+    refreshed = responsiveness.sweep(now)
     delivery = deliver_pending(now, worker_id, rng)
-    return {"now": now.isoformat(), "follow_ups": dict(follow_up_outcomes), "delivery": vars(delivery)}
+    return {"now": now.isoformat(), "follow_ups": dict(follow_up_outcomes), "responsiveness_refreshed": refreshed,
+            "delivery": vars(delivery)}

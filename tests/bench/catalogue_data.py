@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from app.extensions import db
 from matching import RankingInputs, ranking_score, score_band
 
-GENERATOR_VERSION = 1  # bump whenever generated rows change, to invalidate cached databases
+GENERATOR_VERSION = 2  # bump whenever generated rows change, to invalidate cached databases
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)  # the moment the catalogue is generated "at"
 CHUNK = 10_000
 
@@ -170,7 +170,7 @@ def deal_row(deal_id: int, partner_id: int, pipeline_id: int, moment: datetime) 
     return {"id": deal_id, "partner_id": partner_id, "pipeline_id": pipeline_id, "request_id": None,
             "client_id": 1, "source": "matched", "status": "new", "title": "Bench project",
             "description": "", "ever_won": False, "category": "general", "created_at": moment,
-            "updated_at": moment}
+            "updated_at": moment, "clock_started_at": moment}
 
 
 def load(connection: Connection, tables: dict[str, list[dict]]) -> None:

@@ -44,9 +44,18 @@ def vacuum_analyze(engine) -> None:
         connection.exec_driver_sql("VACUUM ANALYZE")
 
 
+def migrations_head() -> str:
+    """Return the head revision of the app's migrations."""
+    from alembic.script import ScriptDirectory
+
+    from app import migrations_directory
+
+    return "-".join(ScriptDirectory(str(migrations_directory())).get_heads())
+
+
 def sqlite_url() -> str:
-    """Return the URL of the cached SQLite catalogue for this seed and size, building it when missing."""
-    name = f"catalogue-v{catalogue_data.GENERATOR_VERSION}-seed{SEED}-{PARTNERS}.sqlite3"
+    """Return the URL of the SQLite catalogue cached for this data and schema, building it when missing."""
+    name = f"catalogue-v{catalogue_data.GENERATOR_VERSION}-{migrations_head()}-seed{SEED}-{PARTNERS}.sqlite3"
     path = CACHE_DIR / name
     if not path.exists():
         CACHE_DIR.mkdir(exist_ok=True)
@@ -74,13 +83,10 @@ def postgres_url() -> str:
 @pytest.fixture(scope="session", params=("sqlite", "postgresql"))
 def bench_app(request, pytestconfig):
     """Return an app over the generated catalogue, once per engine (no app context pushed)."""
-    from flask_migrate import upgrade
-
     from app.extensions import db
 
     app = make_app(sqlite_url() if request.param == "sqlite" else postgres_url())
     with app.app_context():
-        upgrade()  # brings a cached SQLite file up to the current migrations
         with db.engine.connect() as connection:
             version = connection.dialect.server_version_info
         pytestconfig.stash.setdefault(ENGINES, {})[request.param] = ".".join(map(str, version))

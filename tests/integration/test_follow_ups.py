@@ -76,7 +76,7 @@ def test_a_partner_answer_within_72_hours_means_no_follow_up(ctx, clock):
     with acting_as(chosen.id):
         from app.services.deals import post_partner_message
 
-        post_partner_message(deal.id, "Hi!", clock.now + timedelta(hours=71))
+        post_partner_message(deal.id, "Hi!", None, clock.now + timedelta(hours=71))
     db.session.commit()
     assert sweep(clock.now + timedelta(days=4)) == {"answered": 1}
     assert follow_up_emails() == []

@@ -423,3 +423,15 @@ def test_spam_can_be_marked_within_24_hours_of_creation(elapsed, expected):
     created = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
 
     assert can_mark_spam(created, created + elapsed) is expected
+
+
+def test_next_change_is_the_earliest_pending_deadline_or_window_exit():
+    from pipelines.responsiveness import next_change
+
+    now = datetime(2026, 5, 10, 12, tzinfo=UTC)
+    pending = classify(RequestTiming(1, "general", now - timedelta(hours=2), None), now, 60)
+    answered = classify(RequestTiming(2, "general", now - timedelta(days=59, hours=23), now - timedelta(days=59)),
+                        now, 60)
+    assert next_change([pending], 60) == now + timedelta(hours=22)
+    assert next_change([pending, answered], 60) == now + timedelta(hours=1)
+    assert next_change([], 60) is None

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 9a04b36a182f
+Revision ID: 0ad0ddce9b6f
 Revises: 
-Create Date: 2026-11-22 13:26:45.236802
+Create Date: 2026-11-22 13:30:30.944730
 
 """
 from alembic import op
@@ -14,7 +14,7 @@ import app.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = '9a04b36a182f'
+revision = '0ad0ddce9b6f'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -29,6 +29,7 @@ def upgrade():
     sa.Column('phone', sa.String(length=40), nullable=True),
     sa.Column('language', sa.String(length=2), nullable=True),
     sa.Column('country', sa.String(length=2), nullable=True),
+    sa.Column('timezone', sa.String(length=64), nullable=True),
     sa.Column('created_at', app.models.types.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_clients')),
     sa.UniqueConstraint('email', name=op.f('uq_clients_email'))
@@ -56,6 +57,8 @@ def upgrade():
     sa.Column('ranking_score', sa.Float(), nullable=False),
     sa.Column('ranking_band', sa.Integer(), nullable=False),
     sa.Column('last_assigned_at', app.models.types.UTCDateTime(), nullable=True),
+    sa.Column('responsiveness_due_at', app.models.types.UTCDateTime(), nullable=True),
+    sa.Column('auto_reply', sa.JSON(), nullable=True),
     sa.Column('created_at', app.models.types.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_partners'))
     )
@@ -64,6 +67,7 @@ def upgrade():
         batch_op.create_index('ix_partners_email', ['email'], unique=False)
         batch_op.create_index('ix_partners_primary_language_rank', ['primary_language', 'ranking_score'], unique=False)
         batch_op.create_index('ix_partners_rank', ['ranking_score', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_partners_responsiveness_due_at'), ['responsiveness_due_at'], unique=False)
 
     op.create_table('services',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -163,6 +167,19 @@ def upgrade():
     with op.batch_alter_table('pipelines', schema=None) as batch_op:
         batch_op.create_index('ix_pipelines_partner_position', ['partner_id', 'position', 'id'], unique=False)
 
+    op.create_table('quick_responses',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_at', app.models.types.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', app.models.types.UTCDateTime(), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_quick_responses_partner_id_partners'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_quick_responses'))
+    )
+    with op.batch_alter_table('quick_responses', schema=None) as batch_op:
+        batch_op.create_index('ix_quick_responses_partner', ['partner_id', 'name'], unique=False)
+
     op.create_table('deals',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('pipeline_id', sa.Integer(), nullable=False),
@@ -184,6 +201,8 @@ def upgrade():
     sa.Column('updated_at', app.models.types.UTCDateTime(), nullable=False),
     sa.Column('first_response_at', app.models.types.UTCDateTime(), nullable=True),
     sa.Column('spam_marked_at', app.models.types.UTCDateTime(), nullable=True),
+    sa.Column('clock_started_at', app.models.types.UTCDateTime(), nullable=False),
+    sa.Column('last_auto_reply_at', app.models.types.UTCDateTime(), nullable=True),
     sa.Column('partner_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_deals_client_id_clients')),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_deals_partner_id_partners'), ondelete='CASCADE'),
@@ -193,6 +212,7 @@ def upgrade():
     )
     with op.batch_alter_table('deals', schema=None) as batch_op:
         batch_op.create_index('ix_deals_client_partner', ['client_id', 'partner_id'], unique=False)
+        batch_op.create_index('ix_deals_partner_clock', ['partner_id', 'clock_started_at'], unique=False)
         batch_op.create_index('ix_deals_partner_created', ['partner_id', 'created_at'], unique=False)
         batch_op.create_index('ix_deals_partner_status', ['partner_id', 'status', 'id'], unique=False)
         batch_op.create_index('ix_deals_request', ['request_id'], unique=False)
@@ -260,9 +280,14 @@ def downgrade():
         batch_op.drop_index('ix_deals_request')
         batch_op.drop_index('ix_deals_partner_status')
         batch_op.drop_index('ix_deals_partner_created')
+        batch_op.drop_index('ix_deals_partner_clock')
         batch_op.drop_index('ix_deals_client_partner')
 
     op.drop_table('deals')
+    with op.batch_alter_table('quick_responses', schema=None) as batch_op:
+        batch_op.drop_index('ix_quick_responses_partner')
+
+    op.drop_table('quick_responses')
     with op.batch_alter_table('pipelines', schema=None) as batch_op:
         batch_op.drop_index('ix_pipelines_partner_position')
 
@@ -290,6 +315,7 @@ def downgrade():
     op.drop_table('api_tokens')
     op.drop_table('services')
     with op.batch_alter_table('partners', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_partners_responsiveness_due_at'))
         batch_op.drop_index('ix_partners_rank')
         batch_op.drop_index('ix_partners_primary_language_rank')
         batch_op.drop_index('ix_partners_email')
