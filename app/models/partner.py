@@ -54,6 +54,8 @@ class Partner(db.Model):
     last_assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     responsiveness_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     auto_reply: Mapped[dict | None] = mapped_column(JSON)
+    password_hash: Mapped[str | None] = mapped_column(String(300))
+    ui_language: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     services: Mapped[list[Service]] = relationship(secondary=partner_services, order_by=Service.slug)

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 0ad0ddce9b6f
+Revision ID: 6295d2fbcdc5
 Revises: 
-Create Date: 2026-11-22 13:30:30.944730
+Create Date: 2026-11-22 13:34:19.804818
 
 """
 from alembic import op
@@ -14,7 +14,7 @@ import app.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = '0ad0ddce9b6f'
+revision = '6295d2fbcdc5'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -59,6 +59,8 @@ def upgrade():
     sa.Column('last_assigned_at', app.models.types.UTCDateTime(), nullable=True),
     sa.Column('responsiveness_due_at', app.models.types.UTCDateTime(), nullable=True),
     sa.Column('auto_reply', sa.JSON(), nullable=True),
+    sa.Column('password_hash', sa.String(length=300), nullable=True),
+    sa.Column('ui_language', sa.String(length=5), nullable=True),
     sa.Column('created_at', app.models.types.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_partners'))
     )
