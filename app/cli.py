@@ -11,7 +11,7 @@ from flask.cli import AppGroup, with_appcontext
 from app.clock import system_now
 from app.extensions import db
 from app.scheduler import build_scheduler
-from app.services import demo
+from app.services import demo, payment_reminders
 from app.services.errors import NotFound
 from app.services.jobs import run_due
 from app.services.tokens import issue_token, revoke_token
@@ -73,9 +73,21 @@ def scheduler_command(interval: int) -> None:
         scheduler.shutdown(wait=False)
 
 
+reminders_cli = AppGroup("reminders", help="Payment reminders.")
+
+
+@reminders_cli.command("preview")
+@click.option("--now", "now_text", default=None, help="ISO 8601 moment to decide as of (default: now).")
+def reminders_preview(now_text: str | None) -> None:
+    """Print what the reminder sweep would send and every skip with its reason; change nothing."""
+    for decision in payment_reminders.preview(parse_now(now_text)):
+        click.echo(json.dumps(decision))
+    db.session.rollback()
+
+
 def register_commands(app: Flask) -> None:
     """Attach the command groups to the app."""
-    for command in (demo_cli, partners_cli, jobs_cli, scheduler_command):
+    for command in (demo_cli, partners_cli, jobs_cli, reminders_cli, scheduler_command):
         app.cli.add_command(command)
 
 

@@ -1,7 +1,7 @@
 """The JSON API under /api/v1 (flask-smorest), with one error shape."""
 from flask_smorest import Api
 
-from app.api import catalogue, client, crm, lead_requests, me, operations
+from app.api import catalogue, client, contacts, crm, lead_requests, me, operations
 from app.api.errors import handle_http_exception, register_error_handlers
 
 API_SETTINGS = {
@@ -27,7 +27,7 @@ def init_api(app) -> None:
         app.config.setdefault(name, value)
     api = ContractApi(app, spec_kwargs={"components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer"}}}})
-    for module in (catalogue, lead_requests, crm, me, client):
+    for module in (catalogue, lead_requests, crm, me, contacts, client):
         api.register_blueprint(module.blp)
     app.register_blueprint(operations.blp)
     register_error_handlers(app)

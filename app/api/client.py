@@ -13,9 +13,10 @@ from app.schemas.client import (
     ReviewIn,
     ReviewOut,
 )
+from app.schemas.contacts import OfferOut
 from app.schemas.crm import MessageOut
 from app.schemas.lead_request import RequestOut
-from app.services import clients, follow_ups, intake
+from app.services import clients, follow_ups, intake, offers
 
 blp = Blueprint("client", __name__, url_prefix="/api/v1", description="The client's side (signed link)")
 
@@ -83,3 +84,16 @@ class ClientAlternatives(MethodView):
         result = follow_ups.send_to_alternatives(client.id, data["request_id"], data["partner_ids"], now())
         db.session.commit()
         return intake.request_view(result)
+
+
+@blp.route("/client/<token>/offers/<int:offer_id>/accept")
+class ClientOfferAccept(MethodView):
+    """Accepting an offer."""
+
+    @blp.response(200, OfferOut)
+    def post(self, token, offer_id):
+        """Accept one of your offers (payment is recorded separately)."""
+        client = clients.client_for_token(token, now())
+        offer = offers.accept(client.id, offer_id, now())
+        db.session.commit()
+        return offer

@@ -2,6 +2,7 @@
 from app.models.client import Client
 from app.models.deal import Deal, DealStatusChange, Message
 from app.models.lead_request import LeadRequest
+from app.models.offer import Offer, ReminderDecision
 from app.models.outbox import OutboxMessage
 from app.models.partner import ApiToken, Partner, PartnerLanguage, partner_services
 from app.models.pipeline import Pipeline
@@ -10,6 +11,7 @@ from app.models.review import Review
 from app.models.service import Service
 
 __all__ = [
-    "ApiToken", "Client", "Deal", "DealStatusChange", "LeadRequest", "Message", "OutboxMessage",
-    "Partner", "PartnerLanguage", "Pipeline", "QuickResponse", "Review", "Service", "partner_services",
+    "ApiToken", "Client", "Deal", "DealStatusChange", "LeadRequest", "Message", "Offer", "OutboxMessage",
+    "Partner", "PartnerLanguage", "Pipeline", "QuickResponse", "ReminderDecision", "Review", "Service",
+    "partner_services",
 ]

@@ -39,6 +39,7 @@ class Deal(TenantOwned, db.Model):
     spam_marked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     clock_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_auto_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    won_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     partner: Mapped[Partner] = relationship()
     client: Mapped[Client] = relationship()

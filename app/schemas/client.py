@@ -66,12 +66,23 @@ class PartnerRefOut(Schema):
     name = fields.String(required=True)
 
 
+class ClientOfferOut(Schema):
+    """An offer as the client sees it."""
+
+    id = fields.Integer(required=True)
+    amount = fields.Nested(MoneySchema, required=True)
+    description = fields.String(required=True)
+    accepted_at = fields.DateTime(allow_none=True, required=True)
+    paid_at = fields.DateTime(allow_none=True, required=True)
+
+
 class ClientDealOut(Schema):
     """One of the client's deals."""
 
     id = fields.Integer(required=True)
     status = fields.String(required=True)
     amount = fields.Nested(MoneySchema, allow_none=True)
+    offers = fields.List(fields.Nested(ClientOfferOut), required=True)
     partner = fields.Nested(PartnerRefOut, required=True)
     can_review = fields.Boolean(required=True)
     reviewed = fields.Boolean(required=True)

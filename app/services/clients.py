@@ -11,6 +11,7 @@ from app.services.catalogue import bump_counters
 from app.services.deals import add_message, history, messages
 from app.services.errors import Conflict, NotFound
 from app.services.links import LinkInvalid, client_from_token, client_link
+from app.services.offers import deal_offers
 from app.services.outbox import enqueue_email
 from app.services.savepoints import insert_if_new
 
@@ -72,7 +73,9 @@ def request_view(request: LeadRequest, deals: list[dict]) -> dict:
 
 def deal_view(deal: Deal, reviewed: bool) -> dict:
     """Describe one deal for its client."""
-    return {"id": deal.id, "status": deal.status, "amount": deal.amount_money,
+    return {"id": deal.id, "status": deal.status, "amount": deal.amount_money, "offers": [
+                {"id": o.id, "amount": o.price, "description": o.description, "accepted_at": o.accepted_at,
+                 "paid_at": o.paid_at} for o in deal_offers(deal.id)],
             "partner": {"id": deal.partner.id, "name": deal.partner.name},
             "can_review": deal.status == "won" and not reviewed, "reviewed": reviewed,
             "history": history(deal), "messages": [

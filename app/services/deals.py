@@ -43,11 +43,17 @@ def open_deal(*, partner: Partner, request: LeadRequest, source: str, reason: di
     )
     db.session.add(deal)
     db.session.flush()
-    db.session.add(DealStatusChange(deal_id=deal.id, from_status=None, to_status="new", actor="system", at=now))
+    record_opening(deal, now)
     responsiveness.schedule(partner, deal)
-    notices.new_deal(deal, partner, now)
+    notices.new_deal_email(deal, partner, now)
     auto_reply.answer_if_away(deal, now)
     return deal
+
+
+def record_opening(deal: Deal, now: datetime) -> None:
+    """Start a new deal's history and tell the partner's webhook."""
+    db.session.add(DealStatusChange(deal_id=deal.id, from_status=None, to_status="new", actor="system", at=now))
+    notices.deal_created(deal, now)
 
 
 def list_deals(status: str | None, pipeline_id: int | None, page: int, per_page: int) -> DealPage:
@@ -95,6 +101,8 @@ def change_status(deal_id: int, target: str, amount: dict | None, lost_reason: s
     adjust_completed_projects(deal.partner, event.from_status, event.to_status)
     deal.status, deal.lost_reason, deal.updated_at = target, event.lost_reason, now
     deal.ever_won = deal.ever_won or event.to_status is Status.WON
+    if event.to_status is Status.WON:
+        deal.won_at = now
     if actor == "partner":
         mark_first_response(deal, now)
     db.session.flush()

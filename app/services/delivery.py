@@ -9,7 +9,8 @@ from sqlalchemy import and_, or_, select, update
 
 from app.extensions import db
 from app.models import OutboxMessage, Partner
-from app.models.outbox import CLAIMED, DEAD, PENDING, SENDING, SENT, UNKNOWN
+from app.models.outbox import CLAIMED, DEAD, DISCARDED, PENDING, SENDING, SENT, UNKNOWN
+from app.services import payment_reminders
 from notifications.dispatcher import DispatchReport, OutboxItem, dispatch
 from notifications.transports import Transport, transport_from_url
 from notifications.webhooks import WebhookTransport
@@ -40,9 +41,17 @@ class SqlOutboxStore:
             .execution_options(synchronize_session=False))
         rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.claimed_by == token)
                                   .order_by(OutboxMessage.id)).all()
-        items = [self.item(row) for row in rows]
+        items = [self.item(row) for row in rows if self.still_wanted(row, now)]
         db.session.commit()
         return items
+
+    def still_wanted(self, row: OutboxMessage, now: datetime) -> bool:
+        """Drop a payment reminder whose offer was paid (or superseded) since it was queued."""
+        offer_id = row.payload.get("offer_id")
+        if offer_id is None or payment_reminders.still_wanted(offer_id, now):
+            return True
+        row.status, row.claimed_by, row.last_error = DISCARDED, None, "The offer was paid before the reminder left."
+        return False
 
     def due(self, now: datetime):
         """Return the condition of rows ready to be claimed."""

@@ -23,8 +23,13 @@ def deal_url(deal: Deal) -> str:
     return public_url(f"dashboard/deals/{deal.id}")
 
 
-def new_deal(deal: Deal, partner: Partner, now: datetime) -> None:
-    """Tell a partner about a new deal: email (if wanted) and webhook."""
+def deal_created(deal: Deal, now: datetime) -> None:
+    """Tell the partner's webhook about a new deal."""
+    enqueue_webhook(deal.partner, "deal.created", deal_data(deal), now, key=f"webhook:deal.created:{deal.id}")
+
+
+def new_deal_email(deal: Deal, partner: Partner, now: datetime) -> None:
+    """Email a partner about a new request, if it wants such emails."""
     client = deal.client
     if partner.notify_new_deals:
         enqueue_email(
@@ -35,7 +40,6 @@ def new_deal(deal: Deal, partner: Partner, now: datetime) -> None:
                 "project_description": deal.description, "budget": budget_text(deal),
                 "deal_url": deal_url(deal), "mode": deal.source,
             })
-    enqueue_webhook(partner, "deal.created", deal_data(deal), now, key=f"webhook:deal.created:{deal.id}")
 
 
 def budget_text(deal: Deal) -> str | None:
@@ -87,3 +91,13 @@ def review_posted(review: Review, deal: Deal, now: datetime) -> None:
     enqueue_webhook(deal.partner, "review.created", {
         "review_id": review.id, "deal_id": deal.id, "rating": review.rating, "text": review.text,
         "created_at": review.created_at.isoformat()}, now, key=f"webhook:review.created:{review.id}")
+
+
+def offer_made(deal: Deal, offer, now: datetime) -> None:
+    """Email the client a new offer, with their link."""
+    client = deal.client
+    enqueue_email(
+        key=f"offer:{offer.id}", to=client.email, template="offer_made", language=client.language, now=now,
+        context={"client_name": client.name, "partner_name": deal.partner.name, "project_title": deal.title,
+                 "description": offer.description, "amount": f"{offer.amount:.2f} {offer.currency}",
+                 "client_link": f"{client_link(client.id)}#offer-{offer.id}"})

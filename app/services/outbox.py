@@ -20,12 +20,12 @@ def add_once(row: OutboxMessage) -> bool:
 
 def enqueue_email(
     *, key: str, to: str, template: str, language: str | None, context: dict, now: datetime,
-    partner_id: int | None = None,
+    partner_id: int | None = None, extra: dict | None = None,
 ) -> bool:
-    """Render an email and queue it under a unique key."""
+    """Render an email and queue it under a unique key; `extra` rides along in the payload."""
     rendered = render_email(template, language, context)
     payload = {"to": to, "subject": rendered.subject, "text": rendered.text, "html": rendered.html,
-               "template": template}
+               "template": template} | (extra or {})
     return add_once(OutboxMessage(
         channel="email", dedupe_key=key, payload=payload, partner_id=partner_id,
         next_attempt_at=now, created_at=now,

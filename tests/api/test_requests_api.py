@@ -220,12 +220,12 @@ def test_a_failure_while_fanning_out_rolls_everything_back(ctx, client, clock, m
         make_partner(clock.now)
     calls = []
 
-    def fail_on_second(deal, partner, now):
+    def fail_on_second(deal, now):
         calls.append(deal.id)
         if len(calls) == 2:
             raise RuntimeError("mail template exploded")
 
-    monkeypatch.setattr(notices, "new_deal", fail_on_second)
+    monkeypatch.setattr(notices, "deal_created", fail_on_second)
     answer = client.post("/api/v1/requests", json=request_body())
     assert answer.status_code == 500
     assert answer.get_json()["error"]["message"]

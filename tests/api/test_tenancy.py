@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Deal, DealStatusChange, Message, OutboxMessage, Pipeline, QuickResponse
+from app.models import Deal, DealStatusChange, Message, Offer, OutboxMessage, Pipeline, QuickResponse
 from tests.builders import make_partner, request_body
 
 NOT_PARTNER_SCOPED = {
@@ -19,25 +19,30 @@ VALID_BODIES = {
     ("PATCH", "/api/v1/pipelines/<int:pipeline_id>"): {"name": "Mine now", "position": 0},
     ("POST", "/api/v1/deals/<int:deal_id>/spam"): {},
     ("PATCH", "/api/v1/templates/<int:template_id>"): {"name": "Mine now", "body": "Hi {client_name}"},
+    ("POST", "/api/v1/contacts/<int:client_id>/messages"): {"body": "Remember me?"},
+    ("POST", "/api/v1/contacts/<int:client_id>/offers"): {"amount": {"amount": "10.00", "currency": "EUR"}},
+    ("POST", "/api/v1/deals/<int:deal_id>/offers"): {"amount": {"amount": "10.00", "currency": "EUR"}},
+    ("POST", "/api/v1/offers/<int:offer_id>/paid"): {},
 }
 
 
 def id_routes(app) -> list[tuple[str, str]]:
-    """Return (method, rule) of every API route that takes an integer id."""
+    """Return (method, rule) of every API route that takes an integer id (client-link routes are tested apart)."""
     routes = []
     for rule in app.url_map.iter_rules():
-        if rule.rule.startswith("/api/v1/") and "<int:" in rule.rule:
+        if rule.rule.startswith("/api/v1/") and "<int:" in rule.rule and "<token>" not in rule.rule:
             routes += [(method, rule.rule) for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
     return routes
 
 
 def snapshot() -> dict:
     """Count what a foreign request could change."""
-    models = (Deal, DealStatusChange, Message, OutboxMessage, Pipeline, QuickResponse)
+    models = (Deal, DealStatusChange, Message, Offer, OutboxMessage, Pipeline, QuickResponse)
     counts = {model.__name__: db.session.scalar(select(func.count()).select_from(model)) for model in models}
     counts["statuses"] = sorted(db.session.scalars(select(Deal.status)))
     counts["pipelines"] = sorted(db.session.scalars(select(Pipeline.name)))
     counts["templates"] = sorted(db.session.scalars(select(QuickResponse.name)))
+    counts["paid"] = sorted(str(value) for value in db.session.scalars(select(Offer.paid_at)))
     counts["spam"] = sorted(str(value) for value in db.session.scalars(select(Deal.spam_marked_at)))
     return counts
 
@@ -52,8 +57,10 @@ def two_partners(client, clock):
     deal = db.session.scalar(select(Deal).where(Deal.partner_id == b.id))
     client.post(f"/api/v1/deals/{deal.id}/messages", json={"body": "B's secret"}, headers=b.headers)
     template = client.post("/api/v1/templates", json={"name": "B's secret", "body": "secret"}, headers=b.headers)
+    offer = client.post(f"/api/v1/deals/{deal.id}/offers", headers=b.headers,
+                        json={"amount": {"amount": "99.00", "currency": "EUR"}, "description": "B's secret"})
     return a, b, {"deal_id": deal.id, "pipeline_id": deal.pipeline_id, "client_id": deal.client_id,
-                  "template_id": template.get_json()["id"]}
+                  "template_id": template.get_json()["id"], "offer_id": offer.get_json()["id"]}
 
 
 def test_every_partner_route_hides_another_partners_rows(ctx, client, two_partners):
@@ -72,7 +79,7 @@ def test_every_partner_route_hides_another_partners_rows(ctx, client, two_partne
         assert answer.status_code == 404, (method, rule, answer.get_json())
         assert "secret" not in answer.get_data(as_text=True)
         checked += 1
-    assert checked >= 8
+    assert checked >= 14
     assert snapshot() == before
 
 
@@ -81,6 +88,7 @@ def test_lists_show_only_the_partners_own_rows(client, two_partners):
     assert client.get("/api/v1/deals", headers=a.headers).get_json()["total"] == 0
     assert client.get("/api/v1/pipelines", headers=a.headers).get_json() == []
     assert client.get("/api/v1/templates", headers=a.headers).get_json() == []
+    assert client.get("/api/v1/contacts", headers=a.headers).get_json()["total"] == 0
     assert client.get("/api/v1/deals", headers=b.headers).get_json()["total"] == 1
     filtered = client.get("/api/v1/deals", query_string={"pipeline_id": two_partners[2]["pipeline_id"]},
                           headers=a.headers)

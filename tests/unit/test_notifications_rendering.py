@@ -64,6 +64,24 @@ CONTEXTS: dict[str, dict[str, object]] = {
         "client_link": "https://crm.example/client/tok-123",
     },
     "client_link": {"client_name": "Maria", "client_link": "https://crm.example/client/tok-123"},
+    "offer_made": {
+        "client_name": "Maria",
+        "partner_name": "Studio Nord",
+        "project_title": "Shop newsletter",
+        "description": "Design and first send",
+        "amount": "800.00 EUR",
+        "client_link": "https://crm.example/client/tok-123#offer-3",
+    },
+    "payment_reminder": {
+        "client_name": "Maria",
+        "partner_name": "Studio Nord",
+        "project_title": "Shop newsletter",
+        "description": "Design and first send",
+        "amount": "800.00 EUR",
+        "client_link": "https://crm.example/client/tok-123#offer-3",
+        "segment": "new_client",
+        "paid_offers": 0,
+    },
 }
 
 
@@ -75,7 +93,7 @@ def make_context(template: str, **overrides: object) -> dict[str, object]:
 def shown_values(context: dict[str, object]) -> list[str]:
     """Return every text the email must show: plain strings and the partners' names and links."""
     values = [
-        value for key, value in context.items() if isinstance(value, str) and key not in ("mode", "status")
+        value for key, value in context.items() if isinstance(value, str) and key not in ("mode", "status", "segment")
     ]
     if "partners" in context:
         values += [text for partner in PARTNERS for text in partner.values()]
