@@ -156,6 +156,7 @@ def test_preview_prints_decisions_and_changes_nothing(partner, ctx):
     result = ctx.test_cli_runner().invoke(args=["reminders", "preview", "--now", berlin(10, 15).isoformat()])
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.output.splitlines()]
-    assert sorted((line["action"], line["reason"]) for line in lines) == [("sent", "due"), ("skipped", "platform_offer")]
+    decisions = sorted((line["action"], line["reason"]) for line in lines)
+    assert decisions == [("sent", "due"), ("skipped", "platform_offer")]
     assert reminders() == [] and db.session.scalars(select(ReminderDecision)).all() == []
     assert db.session.scalar(select(Client.id).where(Client.email == "bob@example.org"))
