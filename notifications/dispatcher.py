@@ -34,7 +34,9 @@ class OutboxStore(Protocol):
 
     def claim(self, worker_id: str, now: datetime, limit: int) -> list[OutboxItem]: ...
 
-    def mark_sending(self, item_id: int, now: datetime) -> None: ...
+    def mark_sending(self, item_id: int, now: datetime) -> bool:
+        """Mark the item as being sent; False when this worker no longer holds its claim."""
+        ...
 
     def mark_sent(self, item_id: int, now: datetime) -> None: ...
 
@@ -55,6 +57,7 @@ class Outcome(StrEnum):
     DEAD = "dead"
     UNKNOWN = "unknown"
     DISABLED = "disabled"
+    LOST = "lost"
 
 
 @dataclass
@@ -66,6 +69,7 @@ class DispatchReport:
     dead: int = 0
     unknown: int = 0
     disabled: int = 0
+    lost: int = 0
 
     def record(self, outcome: Outcome) -> None:
         """Count one item's outcome."""
@@ -89,7 +93,7 @@ def message_for(item: OutboxItem, sender: str, now: datetime) -> EmailMessage | 
             url=payload["url"],
             secret=payload["secret"],
             event_id=payload["event_id"],
-            timestamp=int(payload["timestamp"]),
+            timestamp=int(now.timestamp()),
             body=payload["body"].encode(),
         )
     return EmailMessage(
@@ -128,13 +132,19 @@ def _deliver(
     sender: str,
 ) -> Outcome:
     """Send one item and record the result."""
-    store.mark_sending(item.id, now)
+    if not store.mark_sending(item.id, now):
+        return Outcome.LOST
     transport = transports.get(item.channel)
     resend_is_safe = transport is not None and transport.resend_is_safe
     try:
+        message = message_for(item, sender, now)
+    except (KeyError, TypeError, ValueError) as error:
+        store.mark_dead(item.id, now, f"malformed outbox payload: {type(error).__name__}: {error}")
+        return Outcome.DEAD
+    try:
         if transport is None:
             raise DeliveryError(f"no transport for channel {item.channel!r}", retryable=True)
-        transport.send(message_for(item, sender, now))
+        transport.send(message)
     except DeliveryError as error:
         return _settle(store, item, now, rng, error, resend_is_safe)
     except Exception as error:  # a poison item must not stop the batch

@@ -25,6 +25,8 @@ class SqlOutboxStore:
     def __init__(self, lease: timedelta, resend_safe: Mapping[str, bool]):
         self.lease = lease
         self.resend_safe = resend_safe
+        self.tokens: dict[int, str] = {}
+        self.last_claimed = 0
 
     def claim(self, worker_id: str, now: datetime, limit: int) -> list[OutboxItem]:
         """Claim due rows (and rows whose lease expired) for this worker, atomically."""
@@ -41,9 +43,21 @@ class SqlOutboxStore:
             .execution_options(synchronize_session=False))
         rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.claimed_by == token)
                                   .order_by(OutboxMessage.id)).all()
-        items = [self.item(row) for row in rows if self.still_wanted(row, now)]
+        self.last_claimed = len(rows)
+        items = [self.item(row) for row in rows if self.still_wanted(row, now) and self.endpoint_enabled(row)]
+        self.tokens.update({item.id: token for item in items})
         db.session.commit()
         return items
+
+    def endpoint_enabled(self, row: OutboxMessage) -> bool:
+        """Drop a webhook queued before its partner's endpoint was disabled."""
+        if row.channel != "webhook":
+            return True
+        partner = db.session.get(Partner, row.partner_id) if row.partner_id else None
+        if partner is not None and partner.webhook_url and partner.webhook_disabled_at is None:
+            return True
+        row.status, row.claimed_by, row.last_error = DEAD, None, "The partner's webhook endpoint is disabled."
+        return False
 
     def still_wanted(self, row: OutboxMessage, now: datetime) -> bool:
         """Drop a payment reminder whose offer was paid (or superseded) since it was queued."""
@@ -83,19 +97,23 @@ class SqlOutboxStore:
         return OutboxItem(id=row.id, channel=row.channel, payload=payload, idempotency_key=row.dedupe_key,
                           attempts=row.attempts)
 
-    def set(self, item_id: int, **values) -> None:
-        """Update one row and commit."""
-        db.session.execute(update(OutboxMessage).where(OutboxMessage.id == item_id).values(**values)
-                           .execution_options(synchronize_session=False))
+    def set(self, item_id: int, **values) -> bool:
+        """Update one row this worker still holds, and commit; tell whether it still held it."""
+        result = db.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == item_id,
+                                        OutboxMessage.claimed_by == self.tokens.get(item_id))
+            .values(**values).execution_options(synchronize_session=False))
         db.session.commit()
+        return result.rowcount == 1
 
-    def mark_sending(self, item_id: int, now: datetime) -> None:
-        """Note that the transport is about to be called."""
-        self.set(item_id, status=SENDING)
+    def mark_sending(self, item_id: int, now: datetime) -> bool:
+        """Note that the transport is about to be called, unless another worker took the row over."""
+        return self.set(item_id, status=SENDING, lease_expires_at=now + self.lease)
 
     def mark_sent(self, item_id: int, now: datetime) -> None:
         """Record a delivery."""
         self.set(item_id, status=SENT, sent_at=now, attempts=OutboxMessage.attempts + 1, claimed_by=None)
+        self.tokens.pop(item_id, None)
 
     def mark_retry(self, item_id: int, now: datetime, error: str, next_attempt_at: datetime) -> None:
         """Put a failed row back for a later try."""
@@ -135,5 +153,5 @@ def deliver_pending(now: datetime, worker_id: str, rng: random.Random, batch: in
         report = dispatch(store, channels, now, worker_id, rng, current_app.config["MAIL_FROM"], batch)
         for name in vars(total):
             setattr(total, name, getattr(total, name) + getattr(report, name))
-        if sum(vars(report).values()) < batch:
+        if store.last_claimed < batch:
             return total

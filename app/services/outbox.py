@@ -38,7 +38,7 @@ def enqueue_webhook(partner: Partner, event_type: str, data: dict, now: datetime
         return False
     event_id = f"msg_{uuid.uuid4().hex}"
     body = {"type": event_type, "timestamp": now.isoformat(), "data": data}
-    payload = {"event_id": event_id, "timestamp": int(now.timestamp()), "body": json.dumps(body)}
+    payload = {"event_id": event_id, "body": json.dumps(body)}
     return add_once(OutboxMessage(
         channel="webhook", dedupe_key=key, payload=payload, partner_id=partner.id,
         next_attempt_at=now, created_at=now,

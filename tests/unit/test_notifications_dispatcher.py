@@ -46,8 +46,11 @@ class InMemoryOutbox:
             row.claimed_by = worker_id
         return [row.item for row in due[:limit]]
 
-    def mark_sending(self, item_id: int, now: datetime) -> None:
+    def mark_sending(self, item_id: int, now: datetime) -> bool:
+        if self.rows[item_id].claimed_by is None:
+            return False
         self._move(item_id, "sending")
+        return True
 
     def mark_sent(self, item_id: int, now: datetime) -> None:
         self._move(item_id, "sent")
@@ -111,7 +114,6 @@ def make_webhook_item(item_id: int = 2, attempts: int = 0) -> OutboxItem:
         "url": "https://hooks.partner.example/crm",
         "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
         "event_id": f"webhook-{item_id}",
-        "timestamp": 1714979289,
         "body": json.dumps({"type": "deal.created", "data": {"id": 7}}),
     }
     return OutboxItem(item_id, "webhook", payload, f"webhook-{item_id}", attempts)
@@ -154,7 +156,7 @@ def test_webhook_message_carries_the_body_as_bytes() -> None:
     [message] = transport.sent
     assert isinstance(message, WebhookMessage)
     assert message.body == b'{"type": "deal.created", "data": {"id": 7}}'
-    assert (message.event_id, message.timestamp) == ("webhook-2", 1714979289)
+    assert (message.event_id, message.timestamp) == ("webhook-2", int(NOW.timestamp()))  # signed at each attempt
 
 
 def test_unknown_channel_in_a_payload_is_refused() -> None:
@@ -222,11 +224,21 @@ def test_a_poison_item_does_not_stop_the_others() -> None:
     assert store.rows[2].errors == ["RuntimeError: template bug"]
 
 
-def test_a_malformed_payload_is_retried_like_any_unexpected_error() -> None:
+def test_a_malformed_payload_dies_at_once_without_blocking_others() -> None:
     broken = OutboxItem(4, "email", {"to": "maria@example.org"}, "email-4", 0)
     store, transport = set_up(broken, make_email_item(1))
-    assert run(store, email=transport) == DispatchReport(sent=1, retried=1)
-    assert store.rows[4].errors == ["KeyError: 'subject'"]
+    assert run(store, email=transport) == DispatchReport(sent=1, dead=1)
+    assert store.rows[4].errors == ["malformed outbox payload: KeyError: 'subject'"]
+
+
+def test_an_item_whose_claim_was_lost_is_not_sent() -> None:
+    store, transport = set_up(make_email_item(1))
+    [item] = store.claim("w1", NOW, 10)
+    store.rows[1].claimed_by = None  # another worker took it over after the lease expired
+    from notifications.dispatcher import _deliver
+
+    assert _deliver(store, {"email": transport}, item, NOW, random.Random(1), "from@example.org").value == "lost"
+    assert transport.sent == []
 
 
 def test_a_channel_without_a_transport_is_retried() -> None:
