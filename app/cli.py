@@ -11,8 +11,8 @@ from flask.cli import AppGroup, with_appcontext
 from app.clock import system_now
 from app.extensions import db
 from app.scheduler import build_scheduler
-from app.services import demo, payment_reminders
-from app.services.errors import NotFound
+from app.services import demo, outbox_admin, payment_reminders
+from app.services.errors import DomainError, NotFound
 from app.services.jobs import run_due
 from app.services.tokens import issue_token, revoke_token
 
@@ -85,9 +85,49 @@ def reminders_preview(now_text: str | None) -> None:
     db.session.rollback()
 
 
+outbox_cli = AppGroup("outbox", help="Notifications waiting, failed or uncertain.")
+
+
+@outbox_cli.command("list")
+@click.option("--status", "statuses", multiple=True, default=outbox_admin.NEEDS_AN_OPERATOR, show_default=True,
+              help="Statuses to show (repeatable): pending, sending, sent, dead, unknown, discarded.")
+@click.option("--limit", default=100, show_default=True)
+def outbox_list(statuses: tuple[str, ...], limit: int) -> None:
+    """List outbox rows (by default the dead and unknown ones an operator should look at)."""
+    for message in outbox_admin.listing(tuple(statuses), limit):
+        click.echo(json.dumps({
+            "id": message.id, "status": message.status, "channel": message.channel, "key": message.dedupe_key,
+            "attempts": message.attempts, "created_at": message.created_at.isoformat(),
+            "last_error": message.last_error}))
+
+
+@outbox_cli.command("retry")
+@click.argument("message_id", type=int)
+def outbox_retry(message_id: int) -> None:
+    """Send a dead or unknown notification again at the next delivery."""
+    operator_action(outbox_admin.retry, message_id)
+
+
+@outbox_cli.command("discard")
+@click.argument("message_id", type=int)
+def outbox_discard(message_id: int) -> None:
+    """Give up on a notification that was not sent."""
+    operator_action(outbox_admin.discard, message_id)
+
+
+def operator_action(action, message_id: int) -> None:
+    """Run an outbox action, commit, and print the row's new status (errors as clear messages)."""
+    try:
+        message = action(message_id, system_now())
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    click.echo(f"{message.id} {message.status}")
+
+
 def register_commands(app: Flask) -> None:
     """Attach the command groups to the app."""
-    for command in (demo_cli, partners_cli, jobs_cli, reminders_cli, scheduler_command):
+    for command in (demo_cli, partners_cli, jobs_cli, reminders_cli, outbox_cli, scheduler_command):
         app.cli.add_command(command)
 
 

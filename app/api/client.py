@@ -7,6 +7,8 @@ from app.extensions import db
 from app.schemas.client import (
     AcceptedOut,
     AlternativesIn,
+    ChoiceIn,
+    ChoiceOut,
     ClientLinkIn,
     ClientMessageIn,
     ClientOverviewOut,
@@ -16,7 +18,7 @@ from app.schemas.client import (
 from app.schemas.contacts import OfferOut
 from app.schemas.crm import MessageOut
 from app.schemas.lead_request import RequestOut
-from app.services import clients, follow_ups, intake, offers
+from app.services import choice, clients, follow_ups, intake, offers
 
 blp = Blueprint("client", __name__, url_prefix="/api/v1", description="The client's side (signed link)")
 
@@ -97,3 +99,18 @@ class ClientOfferAccept(MethodView):
         offer = offers.accept(client.id, offer_id, now())
         db.session.commit()
         return offer
+
+
+@blp.route("/client/<token>/choice")
+class ClientChoice(MethodView):
+    """The partner the client chooses."""
+
+    @blp.arguments(ChoiceIn)
+    @blp.response(200, ChoiceOut)
+    def post(self, data, token):
+        """Choose one partner of a request; the others' open deals close (changeable for 7 days)."""
+        client = clients.client_for_token(token, now())
+        deal = choice.choose(client.id, data["request_id"], data["partner_id"], now())
+        db.session.commit()
+        return {"request_id": data["request_id"], "partner_id": deal.partner_id, "deal_id": deal.id,
+                "chosen_at": deal.chosen_at}

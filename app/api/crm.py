@@ -65,8 +65,8 @@ class Deals(MethodView):
     @blp.arguments(DealListArgs, location="query")
     @blp.response(200, DealPageOut)
     def get(self, args):
-        """List deals, newest first, by status and pipeline."""
-        return deals.list_deals(args.get("status"), args.get("pipeline_id"), args["page"], args["per_page"])
+        """List deals newest first (by status, pipeline, label), or unanswered requests by deadline (sort=due)."""
+        return deals.list_deals(args, args["page"], args["per_page"], now())
 
 
 @blp.route("/deals/<int:deal_id>")
@@ -77,7 +77,7 @@ class DealItem(MethodView):
     @blp.response(200, DealOut)
     def get(self, deal_id):
         """Show a deal with client, project, history and messages."""
-        return deals.deal_detail(deal_id)
+        return deals.deal_detail(deal_id, now())
 
     @partner_required
     @blp.arguments(DealChange)
@@ -86,7 +86,7 @@ class DealItem(MethodView):
         """Move a deal (new → in_progress → won/lost; won/lost → in_progress) or set its amount."""
         deals.update_deal(deal_id, data, now())
         db.session.commit()
-        return deals.deal_detail(deal_id)
+        return deals.deal_detail(deal_id, now())
 
 
 @blp.route("/deals/<int:deal_id>/messages")

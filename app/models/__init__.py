@@ -1,6 +1,6 @@
 """SQLAlchemy models, one module per noun."""
 from app.models.client import Client
-from app.models.deal import Deal, DealStatusChange, Message
+from app.models.deal import Deal, DealLabel, DealStatusChange, Message
 from app.models.lead_request import LeadRequest
 from app.models.offer import Offer, ReminderDecision
 from app.models.outbox import OutboxMessage
@@ -11,7 +11,7 @@ from app.models.review import Review
 from app.models.service import Service
 
 __all__ = [
-    "ApiToken", "Client", "Deal", "DealStatusChange", "LeadRequest", "Message", "Offer", "OutboxMessage",
+    "ApiToken", "Client", "Deal", "DealLabel", "DealStatusChange", "LeadRequest", "Message", "Offer", "OutboxMessage",
     "Partner", "PartnerLanguage", "Pipeline", "QuickResponse", "ReminderDecision", "Review", "Service",
     "partner_services",
 ]

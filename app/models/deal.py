@@ -13,6 +13,15 @@ from app.models.tenant import TenantOwned
 from app.models.types import UTCDateTime, money
 
 
+class DealLabel(db.Model):
+    """A free label a partner puts on a deal, e.g. "vip"."""
+
+    __tablename__ = "deal_labels"
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"), primary_key=True)
+    label: Mapped[str] = mapped_column(String(40), primary_key=True)
+    __table_args__ = (Index("ix_deal_labels_label_deal", "label", "deal_id"),)
+
+
 class Deal(TenantOwned, db.Model):
     """One partner's deal for one client request."""
 
@@ -40,18 +49,29 @@ class Deal(TenantOwned, db.Model):
     clock_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_auto_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     won_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    chosen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    respond_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     partner: Mapped[Partner] = relationship()
     client: Mapped[Client] = relationship()
     request: Mapped[LeadRequest | None] = relationship()
+    label_rows: Mapped[list[DealLabel]] = relationship(cascade="all, delete-orphan", order_by="DealLabel.label")
 
     __table_args__ = (
         Index("ix_deals_partner_status", "partner_id", "status", "id"),
         Index("ix_deals_partner_created", "partner_id", "created_at"),
         Index("ix_deals_partner_clock", "partner_id", "clock_started_at"),
+        Index("ix_deals_partner_respond_by", "partner_id", "respond_by"),
         Index("ix_deals_request", "request_id"),
         Index("ix_deals_client_partner", "client_id", "partner_id"),
     )
+
+    at_risk = False  # set when listed: less than a quarter of the response target left
+
+    @property
+    def labels(self) -> list[str]:
+        """Return the deal's labels."""
+        return [row.label for row in self.label_rows]
 
     @property
     def amount_money(self) -> dict | None:

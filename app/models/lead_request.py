@@ -32,6 +32,8 @@ class LeadRequest(db.Model):
     follow_up_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     follow_up_outcome: Mapped[str | None] = mapped_column(String(16))
     alternatives: Mapped[list] = mapped_column(JSON, default=list)
+    chosen_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
+    first_chosen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     client: Mapped[Client] = relationship()
 

@@ -32,6 +32,22 @@ class AlternativesIn(Schema):
                               validate=validate.Length(min=1, max=3))
 
 
+class ChoiceIn(Schema):
+    """Body of POST /client/<token>/choice."""
+
+    request_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    partner_id = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class ChoiceOut(Schema):
+    """The recorded choice."""
+
+    request_id = fields.Integer(required=True)
+    partner_id = fields.Integer(required=True)
+    deal_id = fields.Integer(required=True)
+    chosen_at = fields.DateTime(required=True)
+
+
 class ReviewIn(Schema):
     """Body of POST /client/<token>/reviews."""
 
@@ -81,6 +97,7 @@ class ClientDealOut(Schema):
 
     id = fields.Integer(required=True)
     status = fields.String(required=True)
+    chosen = fields.Boolean(required=True)
     amount = fields.Nested(MoneySchema, allow_none=True)
     offers = fields.List(fields.Nested(ClientOfferOut), required=True)
     partner = fields.Nested(PartnerRefOut, required=True)

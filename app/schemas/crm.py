@@ -7,6 +7,7 @@ from app.schemas.codes import CurrencyCode
 from app.schemas.money import MAX_AMOUNT, MoneySchema
 
 STATUSES = ("new", "in_progress", "won", "lost")
+LABEL = validate.Length(min=1, max=40)
 
 
 class PipelineIn(Schema):
@@ -36,6 +37,8 @@ class DealListArgs(Schema):
 
     status = fields.String(validate=validate.OneOf(STATUSES))
     pipeline_id = fields.Integer(validate=validate.Range(min=1))
+    label = fields.String(validate=LABEL)
+    sort = fields.String(validate=validate.OneOf(["created", "due"]))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
@@ -61,12 +64,13 @@ class DealChange(Schema):
     status = fields.String(validate=validate.OneOf(STATUSES))
     amount = AmountField()
     lost_reason = fields.String(validate=validate.Length(min=1, max=200))
+    labels = fields.List(fields.String(validate=LABEL), validate=validate.Length(max=20))
 
     @validates_schema
     def check_not_empty(self, data, **kwargs):
         """Refuse an empty change."""
         if not data:
-            raise ValidationError("Give a status, an amount or a lost_reason.", "status")
+            raise ValidationError("Give a status, an amount, a lost_reason or labels.", "status")
 
 
 class MessageIn(Schema):
@@ -128,6 +132,10 @@ class DealSummaryOut(Schema):
     created_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
     first_response_at = fields.DateTime(allow_none=True)
+    respond_by = fields.DateTime(allow_none=True)
+    at_risk = fields.Boolean(required=True)
+    labels = fields.List(fields.String(), required=True)
+    chosen_at = fields.DateTime(allow_none=True)
 
 
 class DealPageOut(Schema):

@@ -73,7 +73,8 @@ def request_view(request: LeadRequest, deals: list[dict]) -> dict:
 
 def deal_view(deal: Deal, reviewed: bool) -> dict:
     """Describe one deal for its client."""
-    return {"id": deal.id, "status": deal.status, "amount": deal.amount_money, "offers": [
+    return {"id": deal.id, "status": deal.status, "chosen": deal.chosen_at is not None,
+            "amount": deal.amount_money, "offers": [
                 {"id": o.id, "amount": o.price, "description": o.description, "accepted_at": o.accepted_at,
                  "paid_at": o.paid_at} for o in deal_offers(deal.id)],
             "partner": {"id": deal.partner.id, "name": deal.partner.name},

@@ -3,10 +3,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
 from app.extensions import db
-from app.models import Deal, DealStatusChange, LeadRequest, Message, Partner, Pipeline
+from app.metrics import DEAL_TRANSITIONS
+from app.models import Deal, DealLabel, DealStatusChange, LeadRequest, Message, Partner, Pipeline
 from app.services import auto_reply, notices, quick_responses, responsiveness
 from app.services.catalogue import bump_counters
 from app.services.errors import Conflict, Invalid
@@ -56,18 +57,32 @@ def record_opening(deal: Deal, now: datetime) -> None:
     notices.deal_created(deal, now)
 
 
-def list_deals(status: str | None, pipeline_id: int | None, page: int, per_page: int) -> DealPage:
-    """Return the acting partner's deals, newest first."""
-    check_pipeline(pipeline_id)
-    stmt = select(Deal)
-    if status:
-        stmt = stmt.where(Deal.status == status)
-    if pipeline_id:
-        stmt = stmt.where(Deal.pipeline_id == pipeline_id)
+def list_deals(filters: dict, page: int, per_page: int, now: datetime) -> DealPage:
+    """Return the acting partner's deals: newest first, or with sort=due its unanswered requests by deadline."""
+    check_pipeline(filters.get("pipeline_id"))
+    stmt = filtered_deals(filters)
+    order = [Deal.created_at.desc(), Deal.id.desc()]
+    if filters.get("sort") == "due":
+        stmt = stmt.where(Deal.status == "new", Deal.request_id.is_not(None), Deal.first_response_at.is_(None),
+                          Deal.spam_marked_at.is_(None))
+        order = [Deal.respond_by, Deal.id]
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = db.session.scalars(stmt.order_by(Deal.created_at.desc(), Deal.id.desc())
-                              .limit(per_page).offset((page - 1) * per_page)).all()
-    return DealPage(items=list(rows), total=total, page=page, per_page=per_page)
+    rows = list(db.session.scalars(stmt.order_by(*order).limit(per_page).offset((page - 1) * per_page)))
+    for deal in rows:
+        deal.at_risk = responsiveness.at_risk_now(deal, now)
+    return DealPage(items=rows, total=total, page=page, per_page=per_page)
+
+
+def filtered_deals(filters: dict):
+    """Return the SELECT of deals matching status, pipeline and label filters."""
+    stmt = select(Deal)
+    if filters.get("status"):
+        stmt = stmt.where(Deal.status == filters["status"])
+    if filters.get("pipeline_id"):
+        stmt = stmt.where(Deal.pipeline_id == filters["pipeline_id"])
+    if filters.get("label"):
+        stmt = stmt.where(exists().where(DealLabel.deal_id == Deal.id, DealLabel.label == filters["label"]))
+    return stmt
 
 
 def history(deal: Deal) -> list[dict]:
@@ -107,6 +122,7 @@ def change_status(deal_id: int, target: str, amount: dict | None, lost_reason: s
         mark_first_response(deal, now)
     db.session.flush()
     notices.status_changed(deal, event, change.id, now)
+    DEAL_TRANSITIONS.labels(event.from_status.value, event.to_status.value).inc()
     return deal
 
 
@@ -186,19 +202,24 @@ class DealDetail:
         return getattr(self.deal, name)
 
 
-def deal_detail(deal_id: int) -> DealDetail:
-    """Return one of the acting partner's deals in full."""
+def deal_detail(deal_id: int, now: datetime | None = None) -> DealDetail:
+    """Return one of the acting partner's deals in full (with `now`, whether it is at risk)."""
     deal = owned(Deal, deal_id)
+    deal.at_risk = now is not None and responsiveness.at_risk_now(deal, now)
     return DealDetail(
         deal=deal, project={"title": deal.title, "description": deal.description, "budget": deal.budget},
         history=history(deal), messages=messages(deal), allowed_statuses=list(allowed_targets(Status(deal.status))))
 
 
 def update_deal(deal_id: int, changes: dict, now: datetime) -> Deal:
-    """Apply a partner's PATCH: a status move (with amount / reason) or just an amount."""
+    """Apply a partner's PATCH: labels, and a status move (with amount / reason) or just an amount."""
+    deal = owned(Deal, deal_id)
+    if "labels" in changes:
+        deal.label_rows = [DealLabel(label=label) for label in dict.fromkeys(changes["labels"])]
     if "status" in changes:
         return change_status(deal_id, changes["status"], changes.get("amount"), changes.get("lost_reason"), now)
-    deal = owned(Deal, deal_id)
+    if "labels" in changes:
+        deal.label_rows = [DealLabel(label=label) for label in dict.fromkeys(changes["labels"])]
     if "lost_reason" in changes and deal.status != "lost":
         raise Conflict("Only a lost deal has a lost_reason.")
     if "amount" in changes:

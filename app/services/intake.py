@@ -7,6 +7,7 @@ from flask import current_app
 from sqlalchemy import Select, func, select
 
 from app.extensions import db
+from app.metrics import LEAD_REQUESTS
 from app.models import Client, Deal, LeadRequest, Partner
 from app.services import catalogue
 from app.services.deals import add_message, open_deal
@@ -59,6 +60,7 @@ def submit_request(data: dict, now: datetime, rng: random.Random) -> IntakeResul
     if not partners:
         request.suggestions = unmatched_suggestions(filters)
     confirm_to_client(request, partners, now)
+    LEAD_REQUESTS.labels(request.mode, request.status).inc()
     return IntakeResult(request=request, partners=partners, created=True)
 
 

@@ -101,3 +101,13 @@ def offer_made(deal: Deal, offer, now: datetime) -> None:
         context={"client_name": client.name, "partner_name": deal.partner.name, "project_title": deal.title,
                  "description": offer.description, "amount": f"{offer.amount:.2f} {offer.currency}",
                  "client_link": f"{client_link(client.id)}#offer-{offer.id}"})
+
+
+def choice_made(deal: Deal, chosen: bool, now: datetime) -> None:
+    """Tell a partner whether the client chose it for a request."""
+    partner = deal.partner
+    enqueue_email(
+        key=f"choice:{deal.id}:{'chosen' if chosen else 'closed'}:{now.isoformat()}", to=partner.email,
+        template="client_choice", language=None, partner_id=partner.id, now=now, context={
+            "partner_name": partner.name, "client_name": deal.client.name, "project_title": deal.title,
+            "chosen": chosen, "deal_url": deal_url(deal)})

@@ -2,7 +2,7 @@
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from app.extensions import db
 from app.models import Deal, Partner
@@ -12,6 +12,7 @@ from app.services.tenancy import owned
 from pipelines.responsiveness import (
     RequestOutcome,
     RequestTiming,
+    at_risk,
     by_category,
     can_mark_spam,
     classify,
@@ -20,6 +21,7 @@ from pipelines.responsiveness import (
     public_response_time,
     respond_by,
 )
+from pipelines.transitions import CLIENT_CHOSE_OTHER
 
 REFRESH_BATCH = 200
 
@@ -39,7 +41,8 @@ def outcomes(partner_id: int, now: datetime) -> list[RequestOutcome]:
     since = now - timedelta(days=window_days())
     rows = db.session.execute(
         select(Deal.id, Deal.category, Deal.clock_started_at, Deal.first_response_at, Deal.spam_marked_at)
-        .where(Deal.partner_id == partner_id, Deal.request_id.is_not(None), Deal.clock_started_at >= since)
+        .where(Deal.partner_id == partner_id, Deal.request_id.is_not(None), Deal.clock_started_at >= since,
+               held_against_partner())
         .order_by(Deal.clock_started_at, Deal.id))
     days, category_targets = window_days(), targets()
     return [classify(RequestTiming(deal_id, category, started, answered, spam is not None), now, days, category_targets)
@@ -53,6 +56,18 @@ def figures_view(figs) -> dict:
                               "p90_hours": figs.p90_hours},
             "counted_requests": figs.counted_requests, "answered_in_time": figs.answered_in_time,
             "answered": figs.answered, "pending": figs.pending}
+
+
+def held_against_partner():
+    """Leave out requests the client closed by choosing another partner before this one answered."""
+    return or_(Deal.lost_reason.is_(None), Deal.lost_reason != CLIENT_CHOSE_OTHER, Deal.first_response_at.is_not(None))
+
+
+def at_risk_now(deal: Deal, now: datetime) -> bool:
+    """Tell whether an unanswered new request has less than a quarter of its target left."""
+    if deal.first_response_at is not None or deal.request_id is None or deal.spam_marked_at is not None:
+        return False
+    return at_risk(now, deal.clock_started_at, deal.category, targets())
 
 
 def report(partner_id: int, now: datetime) -> dict:
@@ -106,6 +121,7 @@ def unmark_spam(deal_id: int, now: datetime) -> Deal:
     if deal.spam_marked_at is None:
         raise Conflict("This request is not marked as spam.")
     deal.spam_marked_at, deal.clock_started_at = None, now
+    schedule(deal.partner, deal)
     db.session.flush()
     refresh(deal.partner, now)
     return deal
@@ -127,7 +143,7 @@ def requests_view(partner_id: int, now: datetime) -> list[dict]:
 
 
 def schedule(partner: Partner, deal: Deal) -> None:
-    """Make sure the sweep refreshes the partner when a new request's target runs out."""
-    due = respond_by(deal.clock_started_at, deal.category, targets())
+    """Set the request's deadline, and make the sweep refresh the partner when it runs out."""
+    due = deal.respond_by = respond_by(deal.clock_started_at, deal.category, targets())
     if partner.responsiveness_due_at is None or due < partner.responsiveness_due_at:
         partner.responsiveness_due_at = due

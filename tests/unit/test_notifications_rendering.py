@@ -72,6 +72,13 @@ CONTEXTS: dict[str, dict[str, object]] = {
         "amount": "800.00 EUR",
         "client_link": "https://crm.example/client/tok-123#offer-3",
     },
+    "client_choice": {
+        "partner_name": "Studio Nord",
+        "client_name": "Maria",
+        "project_title": "Shop newsletter",
+        "chosen": True,
+        "deal_url": "https://crm.example/dashboard/deals/7",
+    },
     "payment_reminder": {
         "client_name": "Maria",
         "partner_name": "Studio Nord",

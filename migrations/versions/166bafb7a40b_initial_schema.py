@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: d930387f7419
+Revision ID: 166bafb7a40b
 Revises: 
-Create Date: 2026-11-22 13:37:48.854643
+Create Date: 2026-11-22 13:50:57.170252
 
 """
 from alembic import op
@@ -14,7 +14,7 @@ import app.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = 'd930387f7419'
+revision = '166bafb7a40b'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -110,6 +110,9 @@ def upgrade():
     sa.Column('follow_up_done_at', app.models.types.UTCDateTime(), nullable=True),
     sa.Column('follow_up_outcome', sa.String(length=16), nullable=True),
     sa.Column('alternatives', sa.JSON(), nullable=False),
+    sa.Column('chosen_partner_id', sa.Integer(), nullable=True),
+    sa.Column('first_chosen_at', app.models.types.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['chosen_partner_id'], ['partners.id'], name=op.f('fk_lead_requests_chosen_partner_id_partners')),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_lead_requests_client_id_clients')),
     sa.ForeignKeyConstraint(['direct_partner_id'], ['partners.id'], name=op.f('fk_lead_requests_direct_partner_id_partners')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lead_requests'))
@@ -206,6 +209,8 @@ def upgrade():
     sa.Column('clock_started_at', app.models.types.UTCDateTime(), nullable=False),
     sa.Column('last_auto_reply_at', app.models.types.UTCDateTime(), nullable=True),
     sa.Column('won_at', app.models.types.UTCDateTime(), nullable=True),
+    sa.Column('chosen_at', app.models.types.UTCDateTime(), nullable=True),
+    sa.Column('respond_by', app.models.types.UTCDateTime(), nullable=True),
     sa.Column('partner_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_deals_client_id_clients')),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_deals_partner_id_partners'), ondelete='CASCADE'),
@@ -217,8 +222,18 @@ def upgrade():
         batch_op.create_index('ix_deals_client_partner', ['client_id', 'partner_id'], unique=False)
         batch_op.create_index('ix_deals_partner_clock', ['partner_id', 'clock_started_at'], unique=False)
         batch_op.create_index('ix_deals_partner_created', ['partner_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_deals_partner_respond_by', ['partner_id', 'respond_by'], unique=False)
         batch_op.create_index('ix_deals_partner_status', ['partner_id', 'status', 'id'], unique=False)
         batch_op.create_index('ix_deals_request', ['request_id'], unique=False)
+
+    op.create_table('deal_labels',
+    sa.Column('deal_id', sa.Integer(), nullable=False),
+    sa.Column('label', sa.String(length=40), nullable=False),
+    sa.ForeignKeyConstraint(['deal_id'], ['deals.id'], name=op.f('fk_deal_labels_deal_id_deals'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('deal_id', 'label', name=op.f('pk_deal_labels'))
+    )
+    with op.batch_alter_table('deal_labels', schema=None) as batch_op:
+        batch_op.create_index('ix_deal_labels_label_deal', ['label', 'deal_id'], unique=False)
 
     op.create_table('deal_status_changes',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -329,9 +344,14 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_deal_status_changes_deal_id'))
 
     op.drop_table('deal_status_changes')
+    with op.batch_alter_table('deal_labels', schema=None) as batch_op:
+        batch_op.drop_index('ix_deal_labels_label_deal')
+
+    op.drop_table('deal_labels')
     with op.batch_alter_table('deals', schema=None) as batch_op:
         batch_op.drop_index('ix_deals_request')
         batch_op.drop_index('ix_deals_partner_status')
+        batch_op.drop_index('ix_deals_partner_respond_by')
         batch_op.drop_index('ix_deals_partner_created')
         batch_op.drop_index('ix_deals_partner_clock')
         batch_op.drop_index('ix_deals_client_partner')
