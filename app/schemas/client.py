@@ -1,11 +1,13 @@
 """Schemas of the client's pages: link requests, overview, messages and reviews."""
 from marshmallow import Schema, fields, validate
 
+from app.schemas.base import InputSchema
 from app.schemas.crm import HistoryOut
+from app.schemas.ids import ID
 from app.schemas.money import MoneySchema
 
 
-class ClientLinkIn(Schema):
+class ClientLinkIn(InputSchema):
     """Body of POST /client-links."""
 
     email = fields.String(required=True, validate=validate.Length(min=1, max=320))
@@ -17,26 +19,26 @@ class AcceptedOut(Schema):
     status = fields.String(required=True)
 
 
-class ClientMessageIn(Schema):
+class ClientMessageIn(InputSchema):
     """Body of POST /client/<token>/messages."""
 
-    deal_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    deal_id = fields.Integer(required=True, validate=ID)
     body = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
 
 
-class AlternativesIn(Schema):
+class AlternativesIn(InputSchema):
     """Body of POST /client/<token>/alternatives."""
 
-    request_id = fields.Integer(required=True, validate=validate.Range(min=1))
-    partner_ids = fields.List(fields.Integer(validate=validate.Range(min=1)), required=True,
+    request_id = fields.Integer(required=True, validate=ID)
+    partner_ids = fields.List(fields.Integer(validate=ID), required=True,
                               validate=validate.Length(min=1, max=3))
 
 
-class ChoiceIn(Schema):
+class ChoiceIn(InputSchema):
     """Body of POST /client/<token>/choice."""
 
-    request_id = fields.Integer(required=True, validate=validate.Range(min=1))
-    partner_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    request_id = fields.Integer(required=True, validate=ID)
+    partner_id = fields.Integer(required=True, validate=ID)
 
 
 class ChoiceOut(Schema):
@@ -48,10 +50,10 @@ class ChoiceOut(Schema):
     chosen_at = fields.DateTime(required=True)
 
 
-class ReviewIn(Schema):
+class ReviewIn(InputSchema):
     """Body of POST /client/<token>/reviews."""
 
-    deal_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    deal_id = fields.Integer(required=True, validate=ID)
     rating = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
     text = fields.String(load_default="", validate=validate.Length(max=5_000))
 

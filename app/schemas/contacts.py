@@ -1,10 +1,11 @@
 """Schemas of My Contacts and offers."""
 from marshmallow import Schema, fields, validate
 
+from app.schemas.base import InputSchema
 from app.schemas.money import MoneySchema
 
 
-class ContactListArgs(Schema):
+class ContactListArgs(InputSchema):
     """Query of GET /contacts."""
 
     sort = fields.String(load_default="last_order", validate=validate.OneOf(["orders", "amount", "last_order", "name"]))
@@ -60,7 +61,7 @@ class ContactTimelineOut(Schema):
     events = fields.List(fields.Nested(TimelineEventOut), required=True)
 
 
-class OfferIn(Schema):
+class OfferIn(InputSchema):
     """Body of POST /deals/<id>/offers."""
 
     amount = fields.Nested(MoneySchema, required=True)
@@ -85,7 +86,7 @@ class OfferOut(Schema):
     reminder_reason = fields.String(allow_none=True, required=True)
 
 
-class ContactMessageIn(Schema):
+class ContactMessageIn(InputSchema):
     """Body of POST /contacts/<client_id>/messages."""
 
     body = fields.String(required=True, validate=validate.Length(min=1, max=10_000))

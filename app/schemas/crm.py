@@ -1,23 +1,23 @@
 """Schemas of the partner CRM: pipelines, deals, history and messages."""
-from decimal import Decimal
-
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from app.schemas.base import InputSchema
 from app.schemas.codes import CurrencyCode
-from app.schemas.money import MAX_AMOUNT, MoneySchema
+from app.schemas.ids import ID
+from app.schemas.money import MoneySchema, amount_field
 
 STATUSES = ("new", "in_progress", "won", "lost")
 LABEL = validate.Length(min=1, max=40)
 
 
-class PipelineIn(Schema):
+class PipelineIn(InputSchema):
     """Body of POST /pipelines."""
 
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     position = fields.Integer(validate=validate.Range(min=0, max=10_000))
 
 
-class PipelineChange(Schema):
+class PipelineChange(InputSchema):
     """Body of PATCH /pipelines/<id>: rename or move."""
 
     name = fields.String(validate=validate.Length(min=1, max=100))
@@ -32,22 +32,21 @@ class PipelineOut(Schema):
     position = fields.Integer(required=True)
 
 
-class DealListArgs(Schema):
+class DealListArgs(InputSchema):
     """Query of GET /deals."""
 
     status = fields.String(validate=validate.OneOf(STATUSES))
-    pipeline_id = fields.Integer(validate=validate.Range(min=1))
+    pipeline_id = fields.Integer(validate=ID)
     label = fields.String(validate=LABEL)
     sort = fields.String(validate=validate.OneOf(["created", "due"]))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
-class AmountIn(Schema):
+class AmountIn(InputSchema):
     """A deal amount: money, or a bare amount in the budget's currency."""
 
-    amount = fields.Decimal(required=True, places=2, allow_nan=False,
-                            validate=validate.Range(min=Decimal("0"), max=MAX_AMOUNT))
+    amount = amount_field(required=True)
     currency = CurrencyCode()
 
 
@@ -58,7 +57,7 @@ class AmountField(fields.Field):
         return AmountIn().load(value if isinstance(value, dict) else {"amount": value})
 
 
-class DealChange(Schema):
+class DealChange(InputSchema):
     """Body of PATCH /deals/<id>."""
 
     status = fields.String(validate=validate.OneOf(STATUSES))
@@ -73,11 +72,11 @@ class DealChange(Schema):
             raise ValidationError("Give a status, an amount, a lost_reason or labels.", "status")
 
 
-class MessageIn(Schema):
+class MessageIn(InputSchema):
     """Body of POST /deals/<id>/messages: a text, or a quick response's id."""
 
     body = fields.String(validate=validate.Length(min=1, max=10_000))
-    template_id = fields.Integer(validate=validate.Range(min=1))
+    template_id = fields.Integer(validate=ID)
 
     @validates_schema
     def check_one(self, data, **kwargs):

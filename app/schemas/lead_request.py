@@ -1,7 +1,9 @@
 """Schemas for client requests (POST /requests) and their answers."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from app.schemas.base import InputSchema
 from app.schemas.codes import CountryCode, EmailAddress, LanguageCode, check_timezone
+from app.schemas.ids import ID
 from app.schemas.money import MoneySchema
 from app.schemas.partner import PARTNER_TYPES, TIERS, PartnerPublic
 from app.schemas.service import SLUG
@@ -9,18 +11,18 @@ from app.schemas.service import SLUG
 CATEGORY = validate.Regexp(r"^[a-z][a-z0-9_]{0,31}$", error="Use a lower-case category name.")
 
 
-class ClientIn(Schema):
+class ClientIn(InputSchema):
     """The client's contact details."""
 
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     email = EmailAddress(required=True)
-    phone = fields.String(validate=[validate.Length(max=40), validate.Regexp(r"^[0-9+()\-. ]*$")])
+    phone = fields.String(validate=[validate.Length(max=40), validate.Regexp(r"^[0-9+() .-]*$")])
     language = LanguageCode()
     country = CountryCode()
     timezone = fields.String(validate=check_timezone)
 
 
-class ProjectIn(Schema):
+class ProjectIn(InputSchema):
     """What the client needs."""
 
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
@@ -28,7 +30,7 @@ class ProjectIn(Schema):
     budget = fields.Nested(MoneySchema, allow_none=True)
 
 
-class FiltersIn(Schema):
+class FiltersIn(InputSchema):
     """Find-a-partner filters; the service is required."""
 
     service = fields.String(required=True, validate=SLUG)
@@ -38,12 +40,12 @@ class FiltersIn(Schema):
     tier = fields.String(validate=validate.OneOf(TIERS))
 
 
-class RequestCreate(Schema):
+class RequestCreate(InputSchema):
     """Body of POST /requests: either `partner_id` (direct) or `filters` (matched)."""
 
     client = fields.Nested(ClientIn, required=True)
     project = fields.Nested(ProjectIn, required=True)
-    partner_id = fields.Integer(validate=validate.Range(min=1))
+    partner_id = fields.Integer(validate=ID)
     filters = fields.Nested(FiltersIn)
     category = fields.String(load_default="general", validate=CATEGORY)
 

@@ -1,6 +1,7 @@
 """Schemas for partner profiles: create, update, public and private views, search."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from app.schemas.base import InputSchema
 from app.schemas.codes import CountryCode, EmailAddress, LanguageCode, check_timezone
 from app.schemas.service import SLUG
 
@@ -8,7 +9,7 @@ PARTNER_TYPES = ("agency", "freelancer")
 TIERS = ("bronze", "silver", "gold", "platinum")
 
 
-class PartnerFields(Schema):
+class PartnerFields(InputSchema):
     """Every writable partner field, all optional (used for updates)."""
 
     name = fields.String(validate=validate.Length(min=1, max=200))
@@ -82,7 +83,7 @@ class PartnerCreated(Schema):
     webhook_secret = fields.String()
 
 
-class PartnerSearchArgs(Schema):
+class PartnerSearchArgs(InputSchema):
     """Query of GET /partners."""
 
     service = fields.String(validate=SLUG)

@@ -3,6 +3,7 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from app.schemas.base import InputSchema
 from pipelines.business_hours import WEEKDAY_KEYS
 
 HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -60,14 +61,14 @@ class SpamOut(Schema):
     clock_started_at = fields.DateTime(required=True)
 
 
-class TemplateIn(Schema):
+class TemplateIn(InputSchema):
     """Body of POST /templates."""
 
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     body = fields.String(required=True, validate=validate.Length(min=1, max=5_000))
 
 
-class TemplateChange(Schema):
+class TemplateChange(InputSchema):
     """Body of PATCH /templates/<id>."""
 
     name = fields.String(validate=validate.Length(min=1, max=100))
@@ -84,14 +85,14 @@ class TemplateOut(Schema):
     updated_at = fields.DateTime(required=True)
 
 
-class SpanIn(Schema):
+class SpanIn(InputSchema):
     """Open from start to end (local HH:MM); an end at or before the start runs past midnight."""
 
     start = fields.String(required=True, validate=validate.Regexp(HH_MM, error="Use HH:MM."))
     end = fields.String(required=True, validate=validate.Regexp(HH_MM, error="Use HH:MM."))
 
 
-class AutoReplyIn(Schema):
+class AutoReplyIn(InputSchema):
     """Body of PUT /me/auto-reply."""
 
     enabled = fields.Boolean()

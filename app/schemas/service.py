@@ -1,10 +1,12 @@
 """Schemas for catalogue services."""
 from marshmallow import Schema, fields, validate
 
+from app.schemas.base import InputSchema
+
 SLUG = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="Use lower-case letters, digits and hyphens.")
 
 
-class ServiceCreate(Schema):
+class ServiceCreate(InputSchema):
     """Body of POST /services."""
 
     slug = fields.String(required=True, validate=[validate.Length(min=1, max=64), SLUG])

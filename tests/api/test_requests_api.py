@@ -1,4 +1,5 @@
 """Requests API: direct and matched intake into the partners' first pipelines."""
+import json
 from collections import Counter
 
 import pytest
@@ -232,3 +233,21 @@ def test_a_failure_while_fanning_out_rolls_everything_back(ctx, client, clock, m
     for model in (LeadRequest, Deal, OutboxMessage, Message):
         assert db.session.scalar(select(func.count()).select_from(model)) == 0
     assert all(p.last_assigned_at is None for p in db.session.scalars(select(Partner)))
+
+
+@pytest.mark.parametrize("text", ["nul\x00byte", "lone \udc8d surrogate"])
+def test_text_a_database_cannot_store_is_422(client, clock, text):
+    make_partner(clock.now)
+    body = request_body()
+    body["client"]["name"] = text
+    answer = client.post("/api/v1/requests", data=json.dumps(body), content_type="application/json")
+    assert answer.status_code == 422
+    assert "client.name" in answer.get_json()["error"]["fields"]
+    assert client.get("/api/v1/partners", query_string={"q": "a\x00b"}).status_code == 422
+
+
+def test_absurd_ids_are_404_not_errors(client):
+    assert client.get("/api/v1/partners/9223372036854775808").status_code == 404
+    body = request_body(partner_id=2**40)
+    del body["filters"]
+    assert client.post("/api/v1/requests", json=body).status_code == 422
