@@ -37,31 +37,33 @@ def check_timezone(value: str) -> None:
         raise ValidationError("Not an IANA time zone.")
 
 
-class CountryCode(fields.String):
+class CodeField(fields.String):
+    """A standard code, normalised (upper or lower case) and checked against its code list."""
+
+    def __init__(self, check, upper: bool, **kwargs):
+        super().__init__(**kwargs)
+        self.check, self.upper = check, upper
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        code = super()._deserialize(value, attr, data, **kwargs).strip()
+        code = code.upper() if self.upper else code.lower()
+        self.check(code)
+        return code
+
+
+def CountryCode(**kwargs) -> CodeField:
     """An upper-case ISO 3166-1 alpha-2 code."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        code = super()._deserialize(value, attr, data, **kwargs).strip().upper()
-        check_country(code)
-        return code
+    return CodeField(check_country, upper=True, **kwargs)
 
 
-class LanguageCode(fields.String):
+def LanguageCode(**kwargs) -> CodeField:
     """A lower-case ISO 639-1 code."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        code = super()._deserialize(value, attr, data, **kwargs).strip().lower()
-        check_language(code)
-        return code
+    return CodeField(check_language, upper=False, **kwargs)
 
 
-class CurrencyCode(fields.String):
+def CurrencyCode(**kwargs) -> CodeField:
     """An upper-case ISO 4217 code."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        code = super()._deserialize(value, attr, data, **kwargs).strip().upper()
-        check_currency(code)
-        return code
+    return CodeField(check_currency, upper=True, **kwargs)
 
 
 class EmailAddress(fields.String):

@@ -57,3 +57,16 @@ def test_models_import_only_extensions_and_each_other():
 def test_services_never_import_schemas():
     for path, modules in imports_of("app/services").items():
         assert not {m for m in modules if m.startswith("app.schemas")}, path
+
+
+@pytest.mark.parametrize("package", ["matching", "pipelines", "notifications", "app/services"])
+def test_domain_and_services_never_read_the_wall_clock(package):
+    for path in (ROOT / package).rglob("*.py"):
+        text = path.read_text()
+        assert ".now(" not in text and "utcnow" not in text and "time.time()" not in text, path
+
+
+def test_module_names_are_domain_nouns():
+    names = {path.stem for package in ("app", "matching", "pipelines", "notifications")
+             for path in (ROOT / package).rglob("*.py")}
+    assert names.isdisjoint({"utils", "helpers", "util", "helper", "common", "misc"})
