@@ -37,6 +37,7 @@ def choose(client_id: int, request_id: int, partner_id: int, now: datetime) -> D
     for deal in request_deals:
         if deal.id != chosen.id and deal.status in OPEN_STATUSES:
             deals.change_status(deal.id, "lost", None, CLIENT_CHOSE_OTHER, now, actor="client")
+            deals.add_message(deal, "system", "The client chose another partner for this request.", now)
             notices.choice_made(deal, chosen=False, now=now)
     db.session.flush()
     return chosen
@@ -57,4 +58,5 @@ def mark_chosen(request: LeadRequest, chosen: Deal, now: datetime) -> None:
     chosen.chosen_at = now
     if chosen.status == "new":
         deals.change_status(chosen.id, "in_progress", None, None, now, actor="client")
+    deals.add_message(chosen, "system", "The client chose you for this request.", now)
     notices.choice_made(chosen, chosen=True, now=now)

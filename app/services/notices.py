@@ -48,7 +48,7 @@ def budget_text(deal: Deal) -> str | None:
 
 
 def message_posted(deal: Deal, message: Message, now: datetime) -> None:
-    """Deliver a deal message to the other side, and the partner's webhook."""
+    """Deliver a deal message to the other side (system notes are not mailed), and the partner's webhook."""
     partner, client = deal.partner, deal.client
     if message.origin == "client":
         enqueue_email(
@@ -56,7 +56,7 @@ def message_posted(deal: Deal, message: Message, now: datetime) -> None:
             partner_id=partner.id, now=now, context={
                 "partner_name": partner.name, "client_name": client.name, "project_title": deal.title,
                 "body": message.body, "deal_url": deal_url(deal)})
-    else:
+    elif message.origin != "system":
         enqueue_email(
             key=f"message:{message.id}", to=client.email, template="deal_message", language=client.language,
             now=now, context={

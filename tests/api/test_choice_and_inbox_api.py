@@ -5,7 +5,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Deal, OutboxMessage
+from app.models import Deal, Message, OutboxMessage
 from app.services.links import client_token
 from tests.builders import make_partner, request_body
 
@@ -43,6 +43,9 @@ def test_choosing_a_partner_closes_the_others(client, clock):
         if json.loads(row.payload["body"])["type"] == "deal.status_changed"]
     assert sorted((c["from_status"], c["to_status"]) for c in changes) == [
         ("new", "in_progress"), ("new", "lost"), ("new", "lost")]
+    notes = db.session.scalars(select(Message.body).where(Message.origin == "system")).all()
+    assert sorted(notes) == ["The client chose another partner for this request."] * 2 + [
+        "The client chose you for this request."]
     page = client.get(f"/api/v1/client/{token}").get_json()
     assert [deal["chosen"] for deal in page["requests"][0]["deals"] if deal["partner"]["id"] == chosen] == [True]
 
