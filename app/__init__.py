@@ -25,10 +25,14 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(migrations_directory()))
     from app.api import init_api
     from app.cli import register_commands
+    from app.observability import init_observability
     from app.services.tenancy import install_tenancy
+    from app.web import init_web
 
     install_tenancy()
+    init_observability(app)
     init_api(app)
+    init_web(app)
     register_commands(app)
     return app
 
