@@ -69,5 +69,5 @@ def tune_sqlite(dbapi_connection, connection_record):
 
 
 def begin_sqlite(connection):
-    """Start SQLite transactions explicitly so that SAVEPOINT works."""
-    connection.exec_driver_sql("BEGIN")
+    """Start SQLite transactions explicitly, so that SAVEPOINT works; IMMEDIATE when asked (see services.locking)."""
+    connection.exec_driver_sql(f"BEGIN {connection.get_execution_options().get('sqlite_begin', '')}".strip())

@@ -14,6 +14,7 @@ from app.schemas.responsiveness import (
     TemplateChange,
     TemplateIn,
     TemplateOut,
+    WebhookSecretOut,
 )
 from app.services import auto_reply, catalogue, quick_responses, responsiveness
 
@@ -101,3 +102,16 @@ class TemplateItem(MethodView):
         """Delete a quick response."""
         quick_responses.delete_template(template_id)
         db.session.commit()
+
+
+@blp.route("/me/webhook-secret")
+class WebhookSecret(MethodView):
+    """The secret webhooks are signed with."""
+
+    @partner_required
+    @blp.response(201, WebhookSecretOut)
+    def post(self):
+        """Rotate the webhook secret; the new one is shown once."""
+        secret = catalogue.rotate_webhook_secret(g.partner_id)
+        db.session.commit()
+        return {"webhook_secret": secret}

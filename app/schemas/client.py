@@ -129,8 +129,19 @@ class ClientSelfOut(Schema):
     language = fields.String(allow_none=True)
 
 
+class MyPartnerOut(Schema):
+    """One partner the client has worked with, and what they did together (one row per currency)."""
+
+    partner_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    completed_orders = fields.Integer(required=True)
+    amount_spent = fields.Nested(MoneySchema, allow_none=True, required=True)
+    last_order_at = fields.DateTime(allow_none=True, required=True)
+
+
 class ClientOverviewOut(Schema):
     """GET /client/<token>."""
 
     client = fields.Nested(ClientSelfOut, required=True)
     requests = fields.List(fields.Nested(ClientRequestOut), required=True)
+    my_partners = fields.List(fields.Nested(MyPartnerOut), required=True)

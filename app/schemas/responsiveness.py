@@ -115,3 +115,9 @@ class AutoReplyOut(Schema):
     away = fields.Boolean(required=True)
     message = fields.String(required=True)
     hours = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(SpanIn)), required=True)
+
+
+class WebhookSecretOut(Schema):
+    """A new webhook secret, shown once."""
+
+    webhook_secret = fields.String(required=True)

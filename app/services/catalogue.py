@@ -112,6 +112,16 @@ def set_webhook_url(partner: Partner, url: str | None) -> None:
         partner.webhook_secret = new_secret()
 
 
+def rotate_webhook_secret(partner_id: int) -> str:
+    """Give the partner a new webhook signing secret (pending deliveries are signed with it)."""
+    partner = get_partner(partner_id)
+    if not partner.webhook_url:
+        raise Conflict("Set a webhook URL first.")
+    partner.webhook_secret = new_secret()
+    db.session.flush()
+    return partner.webhook_secret
+
+
 def refresh_ranking(partner: Partner) -> None:
     """Recompute the stored ranking score and band from the partner's counters."""
     partner.ranking_score = ranking_score(RankingInputs(

@@ -8,6 +8,7 @@ from app.extensions import db
 from app.models import Client, Deal, LeadRequest, Partner, Review
 from app.services import notices
 from app.services.catalogue import bump_counters
+from app.services.contacts import client_partners
 from app.services.deals import add_message, history, messages
 from app.services.errors import Conflict, NotFound
 from app.services.links import LinkInvalid, client_from_token, client_link
@@ -59,7 +60,8 @@ def overview(client: Client) -> dict:
     for deal in deals:
         by_request.setdefault(deal.request_id, []).append(deal_view(deal, deal.id in reviewed))
     return {"client": {"name": client.name, "email": client.email, "language": client.language},
-            "requests": [request_view(request, by_request.get(request.id, [])) for request in requests]}
+            "requests": [request_view(request, by_request.get(request.id, [])) for request in requests],
+            "my_partners": client_partners(client.id)}
 
 
 def request_view(request: LeadRequest, deals: list[dict]) -> dict:

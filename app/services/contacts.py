@@ -25,41 +25,62 @@ class ContactPage:
     per_page: int
 
 
-def spending(partner_id: int):
-    """Return per (client, currency) what was spent: paid offers, or won amounts of deals without paid offers."""
-    paid = select(Offer.client_id, Offer.currency, Offer.amount).where(
-        Offer.partner_id == partner_id, Offer.paid_at.is_not(None))
-    won_without_offer = select(Deal.client_id, Deal.currency, Deal.amount).where(
-        Deal.partner_id == partner_id, Deal.status == "won", ~exists().where(
-            Offer.deal_id == Deal.id, Offer.paid_at.is_not(None)))
+def spending(group: str, scope):
+    """Return per (group key, currency) what was spent: paid offers, or won amounts of deals without paid offers."""
+    paid = select(getattr(Offer, group).label("key"), Offer.currency, Offer.amount).where(
+        scope(Offer), Offer.paid_at.is_not(None))
+    won_without_offer = select(getattr(Deal, group).label("key"), Deal.currency, Deal.amount).where(
+        scope(Deal), Deal.status == "won", ~exists().where(Offer.deal_id == Deal.id, Offer.paid_at.is_not(None)))
     money = union_all(paid, won_without_offer).subquery()
-    return (select(money.c.client_id, money.c.currency, func.sum(money.c.amount).label("amount"))
-            .group_by(money.c.client_id, money.c.currency).subquery())
+    return (select(money.c.key, money.c.currency, func.sum(money.c.amount).label("amount"))
+            .group_by(money.c.key, money.c.currency).subquery())
 
 
-def orders(partner_id: int):
-    """Return per client the deals, won deals and the last completed order."""
-    paid_at = select(Offer.client_id, Offer.paid_at.label("at")).where(
-        Offer.partner_id == partner_id, Offer.paid_at.is_not(None))
-    won_at = select(Deal.client_id, Deal.won_at.label("at")).where(Deal.partner_id == partner_id, Deal.status == "won")
+def orders(group: str, scope):
+    """Return per group key the won deals, and the last completed order (a win or a payment)."""
+    paid_at = select(getattr(Offer, group).label("key"), Offer.paid_at.label("at")).where(
+        scope(Offer), Offer.paid_at.is_not(None))
+    won_at = select(getattr(Deal, group).label("key"), Deal.won_at.label("at")).where(scope(Deal), Deal.status == "won")
     moments = union_all(paid_at, won_at).subquery()
-    last = select(moments.c.client_id, func.max(moments.c.at).label("last_order_at")).group_by(
-        moments.c.client_id).subquery()
-    counts = select(Deal.client_id, func.count().label("deals"),
-                    func.count().filter(Deal.status == "won").label("completed_orders")).where(
-        Deal.partner_id == partner_id).group_by(Deal.client_id).subquery()
+    last = select(moments.c.key, func.max(moments.c.at).label("last_order_at")).group_by(moments.c.key).subquery()
+    counts = select(getattr(Deal, group).label("key"), func.count().filter(Deal.status == "won").label(
+        "completed_orders")).where(scope(Deal)).group_by(getattr(Deal, group)).subquery()
     return counts, last
 
 
-def contacts_query(partner_id: int):
-    """Return the SELECT of contact rows: one per client and currency spent (one row when nothing was spent)."""
-    counts, last = orders(partner_id)
-    spent = spending(partner_id)
-    return (select(Client.id.label("client_id"), Client.name, Client.email, counts.c.completed_orders,
+def figures_query(group: str, scope, person):
+    """Return one row per person (client or partner) and currency spent, with orders and the last order."""
+    counts, last = orders(group, scope)
+    spent = spending(group, scope)
+    return (select(person.id.label(group), person.name, *extra_columns(person), counts.c.completed_orders,
                    spent.c.amount, spent.c.currency, last.c.last_order_at)
-            .join(counts, counts.c.client_id == Client.id)
-            .outerjoin(spent, spent.c.client_id == Client.id)
-            .outerjoin(last, last.c.client_id == Client.id))
+            .join(counts, counts.c.key == person.id)
+            .outerjoin(spent, spent.c.key == person.id)
+            .outerjoin(last, last.c.key == person.id))
+
+
+def extra_columns(person) -> list:
+    """Return the columns shown besides the name: a client's email."""
+    return [person.email] if person is Client else []
+
+
+def contacts_query(partner_id: int):
+    """Return the SELECT of the partner's contact rows: one per client and currency spent."""
+    return figures_query("client_id", lambda model: model.partner_id == partner_id, Client)
+
+
+def client_partners(client_id: int) -> list[dict]:
+    """Return the client's partners, each with completed orders, amount spent and last order ("my partners")."""
+    query = figures_query("partner_id", lambda model: model.client_id == client_id, Partner).subquery()
+    rows = db.session.execute(select(query).order_by(query.c.last_order_at.desc().nulls_last(), query.c.name,
+                                                     query.c.currency)).mappings()
+    return [{"partner_id": row["partner_id"], "name": row["name"], "completed_orders": row["completed_orders"],
+             "amount_spent": money_view(row), "last_order_at": row["last_order_at"]} for row in rows]
+
+
+def money_view(row) -> dict | None:
+    """Return a row's spending as contract money, or None."""
+    return None if row["amount"] is None else {"amount": f"{row['amount']:.2f}", "currency": row["currency"]}
 
 
 def sort_terms(query, sort: str, order: str) -> list:
@@ -81,9 +102,8 @@ def list_contacts(partner_id: int, sort: str, order: str, page: int, per_page: i
 
 def contact_view(row) -> dict:
     """Shape one contact row."""
-    spent = None if row["amount"] is None else {"amount": f"{row['amount']:.2f}", "currency": row["currency"]}
     return {"client_id": row["client_id"], "name": row["name"], "email": row["email"],
-            "completed_orders": row["completed_orders"], "amount_spent": spent,
+            "completed_orders": row["completed_orders"], "amount_spent": money_view(row),
             "last_order_at": row["last_order_at"]}
 
 

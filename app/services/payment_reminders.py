@@ -7,6 +7,7 @@ from sqlalchemy import exists, func, select
 from app.extensions import db
 from app.models import Client, Deal, Offer, OutboxMessage, Partner, ReminderDecision
 from app.services.links import client_link
+from app.services.locking import begin_writing
 from app.services.outbox import enqueue_email
 from pipelines.clock import zone
 from pipelines.reminders import (
@@ -116,6 +117,7 @@ def sweep(now: datetime) -> dict:
     """Decide every due offer; return how many were sent, are waiting or were skipped."""
     counts = {"sent": 0, "waiting": 0, "skipped": 0}
     while True:
+        begin_writing()
         batch = due_offers(now, BATCH)
         for offer in batch:
             counts[action(apply(offer, now))] += 1

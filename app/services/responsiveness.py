@@ -8,6 +8,7 @@ from app.extensions import db
 from app.models import Deal, Partner
 from app.services.catalogue import refresh_ranking
 from app.services.errors import Conflict
+from app.services.locking import begin_writing
 from app.services.tenancy import owned
 from pipelines.responsiveness import (
     RequestOutcome,
@@ -91,6 +92,7 @@ def sweep(now: datetime) -> int:
     """Refresh every partner whose figures changed by time alone; return how many."""
     done = 0
     while True:
+        begin_writing()
         partners = db.session.scalars(select(Partner).where(Partner.responsiveness_due_at <= now)
                                       .order_by(Partner.responsiveness_due_at).limit(REFRESH_BATCH)).all()
         for partner in partners:

@@ -162,3 +162,15 @@ def test_invalid_offers_are_422(client, clock):
     for body in ({"amount": {"amount": "-1", "currency": "EUR"}}, {"amount": {"amount": "5", "currency": "ZZZ"}},
                  {"amount": {"amount": "5", "currency": "EUR"}, "source": "cash"}, {}):
         assert client.post(f"/api/v1/deals/{deal_id}/offers", json=body, headers=partner.headers).status_code == 422
+
+
+def test_the_client_sees_my_partners_with_the_same_figures(client, book):
+    anna = client.get("/api/v1/contacts", headers=book.headers, query_string={"sort": "name", "order": "asc"})
+    anna_id = anna.get_json()["items"][0]["client_id"]
+    deal_id = db.session.scalar(select(Deal.id).where(Deal.client_id == anna_id))
+    page = client.get(f"/api/v1/client/{client_token(anna_id)}").get_json()
+    [partner] = page["my_partners"]
+    assert (partner["partner_id"], partner["completed_orders"], partner["amount_spent"]) == (
+        book.id, 2, {"amount": "800.00", "currency": "EUR"})
+    assert partner["last_order_at"] == anna.get_json()["items"][0]["last_order_at"]
+    assert deal_id

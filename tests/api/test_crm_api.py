@@ -150,3 +150,13 @@ def test_status_changes_send_signed_webhook_events(client, partner):
 def test_partner_routes_need_a_partner_token(client, admin_headers):
     assert client.get("/api/v1/deals").status_code == 401
     assert client.get("/api/v1/deals", headers=admin_headers).status_code == 403
+
+
+def test_webhook_secret_rotation(client, partner, admin_headers):
+    first = client.post("/api/v1/me/webhook-secret", headers=partner.headers)
+    second = client.post("/api/v1/me/webhook-secret", headers=partner.headers)
+    assert first.status_code == second.status_code == 201
+    assert first.get_json()["webhook_secret"] != second.get_json()["webhook_secret"]
+    assert second.get_json()["webhook_secret"].startswith("whsec_")
+    client.patch(f"/api/v1/partners/{partner.id}", json={"webhook_url": None}, headers=admin_headers)
+    assert client.post("/api/v1/me/webhook-secret", headers=partner.headers).status_code == 409
