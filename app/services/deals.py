@@ -4,6 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import exists, func, select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.metrics import DEAL_TRANSITIONS
@@ -67,7 +68,8 @@ def list_deals(filters: dict, page: int, per_page: int, now: datetime) -> DealPa
                           Deal.spam_marked_at.is_(None))
         order = [Deal.respond_by, Deal.id]
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = list(db.session.scalars(stmt.order_by(*order).limit(per_page).offset((page - 1) * per_page)))
+    rows = list(db.session.scalars(stmt.options(selectinload(Deal.client), selectinload(Deal.label_rows))
+                                   .order_by(*order).limit(per_page).offset((page - 1) * per_page)))
     for deal in rows:
         deal.at_risk = responsiveness.at_risk_now(deal, now)
     return DealPage(items=rows, total=total, page=page, per_page=per_page)

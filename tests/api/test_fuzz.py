@@ -10,7 +10,7 @@ from tests.conftest import ADMIN_TOKEN
 
 ADMIN_OPERATIONS = {("POST", "/api/v1/services"), ("POST", "/api/v1/partners"),
                     ("GET", "/api/v1/requests/{request_id}"), ("PATCH", "/api/v1/partners/{partner_id}")}
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = 15
 CHECKS = (not_a_server_error, response_schema_conformance, content_type_conformance)
 
 
