@@ -30,7 +30,7 @@ def choose(client_id: int, request_id: int, partner_id: int, now: datetime) -> D
         raise Invalid("Not offered.", {"partner_id": ["This partner was not offered for this request."]})
     if request.chosen_partner_id == partner_id:
         return chosen
-    if request.first_chosen_at is not None and now - request.first_chosen_at > CHANGE_OF_MIND:
+    if not may_choose(choice_open_until(request), now):
         raise Conflict("The choice can be changed only within 7 days.")
     reopen_closed_by_choice(request_deals, now)
     mark_chosen(request, chosen, now)
@@ -41,6 +41,16 @@ def choose(client_id: int, request_id: int, partner_id: int, now: datetime) -> D
             notices.choice_made(deal, chosen=False, now=now)
     db.session.flush()
     return chosen
+
+
+def choice_open_until(request: LeadRequest) -> datetime | None:
+    """Return until when the client may change their choice (None before the first choice)."""
+    return None if request.first_chosen_at is None else request.first_chosen_at + CHANGE_OF_MIND
+
+
+def may_choose(open_until: datetime | None, now: datetime) -> bool:
+    """Tell whether a choice may still be made or changed at `now`, given until when it is open."""
+    return open_until is None or now <= open_until
 
 
 def reopen_closed_by_choice(request_deals: list[Deal], now: datetime) -> None:

@@ -8,6 +8,7 @@ from app.extensions import db
 from app.models import Client, Deal, LeadRequest, Partner, Review
 from app.services import notices
 from app.services.catalogue import bump_counters
+from app.services.choice import choice_open_until
 from app.services.contacts import client_partners
 from app.services.deals import add_message, history, messages
 from app.services.errors import Conflict, NotFound
@@ -15,6 +16,7 @@ from app.services.links import LinkInvalid, client_from_token, client_link
 from app.services.offers import deal_offers
 from app.services.outbox import enqueue_email
 from app.services.savepoints import insert_if_new
+from pipelines.transitions import CLIENT_CHOSE_OTHER
 
 LINK_EMAIL_INTERVAL = timedelta(minutes=15)
 
@@ -69,13 +71,14 @@ def request_view(request: LeadRequest, deals: list[dict]) -> dict:
     contacted = {deal["partner"]["id"] for deal in deals}
     offered = [db.session.get(Partner, pid) for pid in request.alternatives or [] if pid not in contacted]
     return {"id": request.id, "mode": request.mode, "status": request.status, "title": request.title,
-            "created_at": request.created_at, "deals": deals,
+            "created_at": request.created_at, "deals": deals, "choice_open_until": choice_open_until(request),
             "alternatives": [{"id": p.id, "name": p.name} for p in offered if p is not None]}
 
 
 def deal_view(deal: Deal, reviewed: bool) -> dict:
     """Describe one deal for its client."""
     return {"id": deal.id, "status": deal.status, "chosen": deal.chosen_at is not None,
+            "closed_by_choice": deal.lost_reason == CLIENT_CHOSE_OTHER,
             "amount": deal.amount_money, "offers": [
                 {"id": o.id, "amount": o.price, "description": o.description, "accepted_at": o.accepted_at,
                  "paid_at": o.paid_at} for o in deal_offers(deal.id)],

@@ -220,8 +220,6 @@ def update_deal(deal_id: int, changes: dict, now: datetime) -> Deal:
         deal.label_rows = [DealLabel(label=label) for label in dict.fromkeys(changes["labels"])]
     if "status" in changes:
         return change_status(deal_id, changes["status"], changes.get("amount"), changes.get("lost_reason"), now)
-    if "labels" in changes:
-        deal.label_rows = [DealLabel(label=label) for label in dict.fromkeys(changes["labels"])]
     if "lost_reason" in changes and deal.status != "lost":
         raise Conflict("Only a lost deal has a lost_reason.")
     if "amount" in changes:

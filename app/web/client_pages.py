@@ -1,4 +1,4 @@
-"""The client's page (a signed link, no account): requests, deals, messages, alternatives and reviews."""
+"""The client's page (a signed link, no account): requests, deals, the choice, messages, reviews, my partners."""
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -26,9 +26,20 @@ def deal_form(kind: str, deal_id: int, failed: tuple | None = None):
     return FORMS[kind](prefix=f"{kind}-{deal_id}", formdata=None)
 
 
+def choice_open(req: dict) -> bool:
+    """Tell whether the client may still choose, or change, the partner of a request sent to several."""
+    return len(req["deals"]) > 1 and choice.may_choose(req["choice_open_until"], now())
+
+
+def can_choose(req: dict, deal: dict) -> bool:
+    """Tell whether to offer a deal's partner as the choice: not chosen, not lost for another reason, still in time."""
+    return choice_open(req) and not deal["chosen"] and (deal["status"] != "lost" or deal["closed_by_choice"])
+
+
 def client_page(token: str, client: Client, failed: tuple | None = None):
     """Render the client's page; `failed` = (kind, deal id, form) re-shows a form with its errors."""
     page = render_template("client/page.html", token=token, overview=clients.overview(client),
+                           choice_open=choice_open, can_choose=can_choose,
                            deal_form=lambda kind, deal_id: deal_form(kind, deal_id, failed))
     return page, 422 if failed else 200
 

@@ -1,4 +1,4 @@
-"""The partner's dashboard: the deals board by status, a deal's page, and the responsiveness figures."""
+"""The partner's dashboard: the deals board (at-risk queue first), a deal's page, and the responsiveness figures."""
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -8,7 +8,7 @@ from app.extensions import db
 from app.schemas.crm import DealChange, MessageIn
 from app.services import deals, offers, pipelines, quick_responses, responsiveness
 from app.web.choices import STATUSES, options
-from app.web.forms.dashboard import DealMessageForm, MoveForm, OfferForm
+from app.web.forms.dashboard import DealMessageForm, LabelsForm, MoveForm, OfferForm
 from app.web.forms.public import ActionForm
 from app.web.forms.validation import attempt, load_into
 from app.web.pages import page_blueprint
@@ -16,6 +16,7 @@ from app.web.sessions import partner_page
 
 blp = page_blueprint("web_dashboard", __name__, url_prefix="/dashboard")
 COLUMN_SIZE = 50
+QUEUE_SIZE = 10
 
 
 def move_form(deal, target: str, failed: tuple | None = None) -> MoveForm:
@@ -25,40 +26,49 @@ def move_form(deal, target: str, failed: tuple | None = None) -> MoveForm:
     return MoveForm(prefix=f"move-{deal.id}-{target}", formdata=None, amount=deal.amount or deal.budget_amount or "")
 
 
-def columns(pipeline_id: int | None, page: int) -> list[tuple[str, object]]:
+def columns(filters: dict, page: int) -> list[tuple[str, object]]:
     """Return the board: each status with one page of its deals."""
-    return [(status, deals.list_deals({"status": status, "pipeline_id": pipeline_id}, page, COLUMN_SIZE, now()))
+    return [(status, deals.list_deals({"status": status, **filters}, page, COLUMN_SIZE, now()))
             for status, _label in STATUSES]
 
 
+def board_filters() -> dict:
+    """Return the board's pipeline and label filters, from the address or the move form."""
+    return {"pipeline_id": request.values.get("pipeline", type=int),
+            "label": request.values.get("label", "").strip() or None}
+
+
 def board_url() -> str:
-    """Return the board's address with the pipeline and page the move came from."""
-    return url_for("web_dashboard.board", pipeline=request.form.get("pipeline", type=int) or None,
+    """Return the board's address with the pipeline, label and page the move came from."""
+    filters = board_filters()
+    return url_for("web_dashboard.board", pipeline=filters["pipeline_id"] or None, label=filters["label"],
                    page=request.form.get("page", type=int) or None)
 
 
 def board_page(failed: tuple | None = None):
-    """Render the board; `failed` = (deal id, status, form) re-shows a move with its errors."""
-    pipeline_id = request.values.get("pipeline", type=int)
+    """Render the board, unanswered requests by deadline first; `failed` = (deal id, status, form) re-shows a move."""
+    filters = board_filters()
     page = max(request.values.get("page", 1, type=int), 1)
     board = render_template(
-        "dashboard/board.html", columns=columns(pipeline_id, page), pipelines=pipelines.list_pipelines(current_user.id),
-        pipeline_id=pipeline_id, page=page, failed_deal=failed[0] if failed else None,
-        move_form=lambda deal, target: move_form(deal, target, failed))
+        "dashboard/board.html", queue=deals.list_deals({"sort": "due", **filters}, 1, QUEUE_SIZE, now()),
+        columns=columns(filters, page), pipelines=pipelines.list_pipelines(current_user.id),
+        pipeline_id=filters["pipeline_id"], label_filter=filters["label"], page=page,
+        failed_deal=failed[0] if failed else None, move_form=lambda deal, target: move_form(deal, target, failed))
     return board, 422 if failed else 200
 
 
 def deal_page(deal_id: int, failed_move: tuple | None = None, message: DealMessageForm | None = None,
-              offer: OfferForm | None = None):
-    """Render a deal's page with its history, messages, quick responses, moves and offers."""
-    detail = deals.deal_detail(deal_id)
+              offer: OfferForm | None = None, labels: LabelsForm | None = None):
+    """Render a deal's page with its labels, history, messages, quick responses, moves and offers."""
+    detail = deals.deal_detail(deal_id, now())
     message = message or DealMessageForm(formdata=None)
     message.template_id.choices = options([(0, "—"), *((t.id, t.name) for t in quick_responses.list_templates())])
     offer = offer or OfferForm(formdata=None, currency=detail.budget_currency or "EUR")
-    page = render_template("dashboard/deal.html", deal=detail, message=message, offer=offer,
+    labels = labels or LabelsForm(formdata=None, labels=", ".join(detail.labels))
+    page = render_template("dashboard/deal.html", deal=detail, message=message, offer=offer, labels=labels,
                            offers=offers.deal_offers(deal_id),
                            move_form=lambda deal, target: move_form(deal, target, failed_move))
-    return page, 422 if failed_move or message.errors or offer.errors else 200
+    return page, 422 if failed_move or message.errors or offer.errors or labels.errors else 200
 
 
 @blp.get("")
@@ -103,6 +113,19 @@ def write(deal_id: int):
         flash(_("Your message was sent."), "success")
         return redirect(url_for("web_dashboard.deal", deal_id=deal_id, _anchor="messages"))
     return deal_page(deal_id, message=form)
+
+
+@blp.post("/deals/<int:deal_id>/labels")
+@partner_page
+def set_labels(deal_id: int):
+    """Replace a deal's labels (an empty field removes them all)."""
+    form = LabelsForm()
+    changes = form.validate() and load_into(form, DealChange(), form.payload())
+    if changes and attempt(form, lambda: deals.update_deal(deal_id, changes, now())):
+        db.session.commit()
+        flash(_("Saved."), "success")
+        return redirect(url_for("web_dashboard.deal", deal_id=deal_id, _anchor="labels"))
+    return deal_page(deal_id, labels=form)
 
 
 @blp.post("/deals/<int:deal_id>/spam")

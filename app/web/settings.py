@@ -1,4 +1,4 @@
-"""The partner's settings: notifications, availability, webhook URL, dashboard language and password."""
+"""The partner's settings: notifications, availability, webhook URL and secret, dashboard language and password."""
 from flask import flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
@@ -8,6 +8,7 @@ from app.schemas.partner import PartnerFields
 from app.services import accounts, catalogue
 from app.services.web_preferences import set_partner_language
 from app.web.forms.dashboard import PasswordForm, SettingsForm
+from app.web.forms.public import ActionForm
 from app.web.forms.validation import attempt, load_into
 from app.web.languages import page_language
 from app.web.pages import page_blueprint
@@ -16,15 +17,17 @@ from app.web.sessions import PartnerUser, partner_page
 blp = page_blueprint("web_settings", __name__, url_prefix="/dashboard")
 
 
-def settings_page(form: SettingsForm | None = None, password: PasswordForm | None = None):
-    """Render the settings with the partner's current values (or a failed form)."""
+def settings_page(form: SettingsForm | None = None, password: PasswordForm | None = None,
+                  rotation: ActionForm | None = None, new_secret: str | None = None):
+    """Render the settings with the partner's current values (or a failed form, or a just rotated secret)."""
     partner = catalogue.get_partner(current_user.id)
     form = form or SettingsForm(formdata=None, data={
         "notify_new_deals": partner.notify_new_deals, "accepting_requests": partner.accepting_requests,
         "webhook_url": partner.webhook_url or "", "ui_language": partner.ui_language or page_language()})
-    page = render_template("dashboard/settings.html", form=form, partner=partner,
-                           password=password or PasswordForm(formdata=None))
-    return page, 422 if form.errors or password and password.errors else 200
+    rotation = rotation or ActionForm(formdata=None)
+    page = render_template("dashboard/settings.html", form=form, partner=partner, rotation=rotation,
+                           new_secret=new_secret, password=password or PasswordForm(formdata=None))
+    return page, 422 if form.errors or rotation.errors or password and password.errors else 200
 
 
 @blp.get("/settings")
@@ -47,6 +50,18 @@ def save_settings():
         flash(_("Saved."), "success")
         return redirect(url_for("web_settings.settings"))
     return settings_page(form=form)
+
+
+@blp.post("/webhook-secret")
+@partner_page
+def rotate_webhook_secret():
+    """Give the webhook a new signing secret and show it this once (needs a webhook URL)."""
+    form = ActionForm()
+    secret = form.validate_on_submit() and attempt(form, lambda: catalogue.rotate_webhook_secret(current_user.id))
+    if not secret:
+        return settings_page(rotation=form)
+    db.session.commit()
+    return settings_page(new_secret=secret)
 
 
 @blp.post("/password")

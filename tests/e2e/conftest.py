@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.web.conftest import compiled_catalogues  # noqa: F401 - the pages are checked in Chinese, too
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"

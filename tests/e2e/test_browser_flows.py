@@ -1,5 +1,5 @@
-"""In a real browser: a client finds a partner, the partner wins the deal, the client reviews it, the catalogue
-shows it; a Persian page reads right to left; the catalogue fits a phone."""
+"""In a real browser: a client finds a partner, the partner answers it first and wins the deal, the client reviews
+it and sees it among their partners, the catalogue shows it; a Persian page reads right to left; pages fit a phone."""
 import re
 import time
 
@@ -65,6 +65,7 @@ def win_the_deal(browser, server, screenshot) -> None:
     type_into(browser, "password", PASSWORD)
     submit(browser, "form[action$='/dashboard/login']")
     wait_for_text(browser, "Shop newsletter")
+    assert "Shop newsletter" in browser.find_element(By.ID, "queue").text  # unanswered requests come first
     card = browser.find_element(By.CSS_SELECTOR, "#column-new ~ ol .deal-card")
     screenshot("dashboard-board")
     card.find_element(By.CSS_SELECTOR, "a").click()
@@ -96,6 +97,7 @@ def test_client_finds_partner_who_wins_and_gets_reviewed(ctx, clock, server, bro
     screenshot("client-page")
     submit(browser, "form[id^=review-]")
     wait_for_text(browser, "Thank you for your review!")
+    assert "Nova Mail Studio" in browser.find_element(By.ID, "my-partners").text
     browser.get(f"{server}/partners?service=email-marketing")
     card = browser.find_element(By.XPATH, "//article[.//a[text()='Nova Mail Studio']]").text
     assert "5 out of 5" in card and "(1 review)" in card and "Completed projects: 1" in card

@@ -130,3 +130,44 @@ def test_the_client_chooses_one_of_the_matched_partners(client, clock):
     statuses = {deal.partner_id: deal.status for deal in db.session.scalars(select(Deal))}
     assert statuses[chosen.partner_id] == "in_progress" and "lost" in statuses.values()
     assert "Your choice" in text_of(client.get(f"/client/{token}"))
+
+
+def test_my_partners_lists_each_partner_with_orders_and_one_row_per_currency(client, clock):
+    nova = make_partner(clock.now, name="Nova")
+    quiet = make_partner(clock.now, name="Quiet Studio")
+    first, token = direct_request(client, nova.id)
+    win(client, nova, first)
+    clock.advance(hours=25)
+    second, _ = direct_request(client, nova.id)
+    offer = client.post(f"/api/v1/deals/{second}/offers", json={
+        "amount": {"amount": "200", "currency": "USD"}, "source": "direct"}, headers=nova.headers).get_json()
+    client.post(f"/api/v1/offers/{offer['id']}/paid", headers=nova.headers)
+    direct_request(client, quiet.id)
+    html = text_of(client.get(f"/client/{token}"))
+    rows = re.findall(r"<tr>\s*<td><a [^>]*>([^<]+)</a></td>\s*<td>(\d+)</td>\s*<td>([^<]+)</td>",
+                      re.search(r'id="my-partners".*?</section>', html, re.S).group(0))
+    assert sorted(rows) == [("Nova", "2", "$200.00"), ("Nova", "2", "€500.00"), ("Quiet Studio", "0", "—")]
+
+
+def test_the_client_changes_their_choice_within_seven_days_and_not_after(client, clock):
+    make_partner(clock.now, name="First Choice")
+    make_partner(clock.now, name="Second Choice")
+    fill_in(client, clock, "/find-a-partner", {
+        "client_name": "Anna", "client_email": "anna@example.org", "project_title": "Shop newsletter",
+        "filters_service": "email-marketing"})
+    token = client_token(db.session.scalar(select(Client.id)))
+    request_id = db.session.scalar(select(Deal.request_id))
+    first, second = db.session.scalars(select(Deal).order_by(Deal.id)).all()
+    client.post(f"/client/{token}/requests/{request_id}/choice", data={"partner_id": first.partner_id})
+    html = text_of(client.get(f"/client/{token}"))
+    assert html.count("Choose this partner") == 1 and "You can change your choice until:" in html
+    clock.advance(days=6)
+    client.post(f"/client/{token}/requests/{request_id}/choice", data={"partner_id": second.partner_id})
+    statuses = {deal.id: (deal.status, deal.chosen_at is not None) for deal in db.session.scalars(select(Deal))}
+    assert statuses == {first.id: ("lost", False), second.id: ("in_progress", True)}
+    clock.advance(days=2)
+    html = text_of(client.get(f"/client/{token}"))
+    assert "Choose this partner" not in html and "You can change your choice until:" not in html
+    client.post(f"/client/{token}/requests/{request_id}/choice", data={"partner_id": first.partner_id})
+    assert "The choice can be changed only within 7 days." in text_of(client.get(f"/client/{token}"))
+    assert db.session.get(Deal, first.id).status == "lost"

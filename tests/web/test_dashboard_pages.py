@@ -159,3 +159,60 @@ def test_magic_link_email_is_written_in_the_partners_language(client, clock):
     client.post("/dashboard/magic-link", data={"email": "nova@example.com"})
     row = db.session.scalars(select(OutboxMessage)).one()
     assert re.search("[а-яА-Я]", row.payload["subject"]) and "<a href=" in row.payload["html"]
+
+
+def section(html: str, section_id: str) -> str:
+    """Return one section of a page, by its id."""
+    found = re.search(rf'<section[^>]*id="{section_id}".*?</section>', html, re.S)
+    assert found, f"no section {section_id!r} on the page"
+    return found.group(0)
+
+
+def test_the_board_shows_unanswered_requests_by_deadline_first_with_the_at_risk_ones_marked(client, clock):
+    partner = make_partner(clock.now, email="nova@example.com")
+    oldest, _ = direct_request(client, partner.id, email="first@example.org")
+    clock.advance(hours=2)
+    answered, _ = direct_request(client, partner.id, email="answered@example.org")
+    client.post(f"/api/v1/deals/{answered}/messages", json={"body": "Hello"}, headers=partner.headers)
+    younger, _ = direct_request(client, partner.id, email="second@example.org")
+    clock.advance(hours=17)
+    sign_in(client, partner.id, "nova@example.com")
+    queue = section(text_of(client.get("/dashboard")), "queue")
+    assert queue.index(f'id="queue-{oldest}"') < queue.index(f'id="queue-{younger}"')
+    assert f'id="queue-{answered}"' not in queue and '<span class="badge">2</span>' in queue
+    first, second = queue.split(f'id="queue-{younger}"')
+    assert re.search(r'<time datetime="2026-03-03T09:00:00\+00:00">[^<]*10:00', first)  # in the partner's Berlin time
+    assert "Answer soon" in first and "Answer soon" not in second
+
+
+def test_labels_are_edited_on_the_deal_page_shown_on_the_board_and_filter_it(client, clock):
+    partner = make_partner(clock.now, email="nova@example.com")
+    vip, _ = direct_request(client, partner.id, email="vip@example.org")
+    other, _ = direct_request(client, partner.id, email="other@example.org")
+    sign_in(client, partner.id, "nova@example.com")
+    saved = client.post(f"/dashboard/deals/{vip}/labels", data={"labels": "vip, refund,, vip"})
+    assert saved.status_code == 302 and saved.location.endswith(f"/dashboard/deals/{vip}#labels")
+    assert db.session.get(Deal, vip).labels == ["refund", "vip"]
+    assert 'value="refund, vip"' in text_of(client.get(f"/dashboard/deals/{vip}"))
+    board = text_of(client.get("/dashboard"))
+    assert 'href="/dashboard?label=vip"' in section(board, "queue") and 'href="/dashboard?label=refund"' in board
+    filtered = text_of(client.get("/dashboard?label=vip"))
+    assert f'id="deal-{vip}"' in filtered and f'id="deal-{other}"' not in filtered
+    assert f'id="queue-{other}"' not in filtered and 'name="label" value="vip"' in filtered
+    moved = client.post(f"/dashboard/deals/{vip}/move/in_progress", data={"label": "vip"})
+    assert moved.location.endswith("/dashboard?label=vip")
+    refused = client.post(f"/dashboard/deals/{vip}/labels", data={"labels": "vip, " + "x" * 41})
+    assert refused.status_code == 422 and re.search(r'id="labels-error">\s*<li>Length must be between 1 and 40.',
+                                                    text_of(refused))
+    assert "x" * 41 in text_of(refused) and db.session.get(Deal, vip).labels == ["refund", "vip"]
+    client.post(f"/dashboard/deals/{vip}/labels", data={"labels": ""})
+    assert db.session.get(Deal, vip).labels == []
+
+
+def test_a_partner_cannot_label_another_partners_deal(client, clock):
+    mine = make_partner(clock.now, email="a@example.com")
+    other = make_partner(clock.now, email="b@example.com")
+    others_deal, _ = direct_request(client, other.id)
+    sign_in(client, mine.id, "a@example.com")
+    assert client.post(f"/dashboard/deals/{others_deal}/labels", data={"labels": "mine"}).status_code == 404
+    assert db.session.get(Deal, others_deal).labels == []

@@ -1,7 +1,7 @@
 """The partner's tools: quick responses, business hours, pipelines, settings and the responsiveness figures."""
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Deal, Offer, Partner, Pipeline, QuickResponse
@@ -167,3 +167,66 @@ def test_offers_are_made_on_the_deal_page_and_paying_wins_the_deal(client, clock
     assert "Accepted, waiting for payment" in text_of(client.get(f"/client/{token}"))
     assert client.post(f"/dashboard/offers/{offer.id}/paid").status_code == 302
     assert db.session.get(Deal, deal_id).status == "won"
+
+
+def past_client(client, clock):
+    """Sign a partner in with one won deal; return the partner and that client's id."""
+    partner = signed_in_partner(client, clock)
+    deal_id, _ = direct_request(client, partner.id)
+    client.patch(f"/api/v1/deals/{deal_id}", json={"status": "won", "amount": "700"}, headers=partner.headers)
+    return partner, db.session.scalar(select(Deal.client_id).where(Deal.id == deal_id))
+
+
+def test_a_past_client_is_reconnected_by_message_and_by_offer(client, clock):
+    _, client_id = past_client(client, clock)
+    page = text_of(client.get(f"/dashboard/contacts/{client_id}"))
+    assert "Send a message" in page and "Send an offer" in page and "You can start 20 such conversations" in page
+    refused = client.post(f"/dashboard/contacts/{client_id}/messages", data={"body": ""})
+    assert refused.status_code == 422 and 'id="body-error"' in text_of(refused)
+    sent = client.post(f"/dashboard/contacts/{client_id}/messages", data={"body": "Shall we plan the spring issue?"})
+    message_deal = db.session.scalars(select(Deal).order_by(Deal.id.desc())).first()
+    assert sent.status_code == 302 and sent.location.endswith(f"/dashboard/deals/{message_deal.id}#messages")
+    assert (message_deal.source, message_deal.status, message_deal.client_id) == ("reconnect", "new", client_id)
+    refused = client.post(f"/dashboard/contacts/{client_id}/offers", data={"amount": "abc", "currency": "EUR"})
+    assert refused.status_code == 422 and 'value="abc"' in text_of(refused) and 'id="amount-error"' in text_of(refused)
+    offered = client.post(f"/dashboard/contacts/{client_id}/offers",
+                          data={"amount": "300", "currency": "EUR", "description": "Spring issue"})
+    offer = db.session.scalar(select(Offer))
+    assert offered.status_code == 302 and offered.location.endswith(f"/dashboard/deals/{offer.deal_id}#offers")
+    assert (str(offer.amount), offer.currency, offer.source) == ("300.00", "EUR", "direct")
+    assert "A new deal was opened" in text_of(client.get(f"/dashboard/deals/{offer.deal_id}"))
+
+
+def test_the_daily_reconnection_cap_is_shown_next_to_the_form(client, clock, ctx, monkeypatch):
+    monkeypatch.setitem(ctx.config, "RECONNECT_DAILY_CAP", 1)
+    _, client_id = past_client(client, clock)
+    assert client.post(f"/dashboard/contacts/{client_id}/messages", data={"body": "First"}).status_code == 302
+    capped = client.post(f"/dashboard/contacts/{client_id}/offers", data={"amount": "300", "currency": "EUR"})
+    assert capped.status_code == 429 and 'value="300"' in text_of(capped)
+    assert "You have reached today&#39;s limit of conversations with past clients." in text_of(capped)
+    assert "You can start the next one in 14 hours." in text_of(capped)  # at midnight in Berlin
+    assert db.session.scalar(select(func.count()).select_from(Deal).where(Deal.source == "reconnect")) == 1
+
+
+def test_a_stranger_cannot_be_reconnected(client, clock):
+    other = make_partner(clock.now)
+    deal_id, _ = direct_request(client, other.id)
+    signed_in_partner(client, clock)
+    stranger = db.session.scalar(select(Deal.client_id).where(Deal.id == deal_id))
+    assert client.post(f"/dashboard/contacts/{stranger}/messages", data={"body": "Hi"}).status_code == 404
+    assert db.session.scalar(select(func.count()).select_from(Deal)) == 1
+
+
+def test_the_webhook_secret_is_rotated_and_the_new_one_shown_once(client, clock):
+    partner = signed_in_partner(client, clock)
+    assert 'id="rotate-secret"' not in text_of(client.get("/dashboard/settings"))
+    refused = client.post("/dashboard/webhook-secret")
+    assert refused.status_code == 422 and "Set a webhook URL first." in text_of(refused)
+    client.post("/dashboard/settings", data={"webhook_url": "https://hooks.example.com/leads", "ui_language": "en"})
+    old_secret = db.session.get(Partner, partner.id).webhook_secret
+    assert 'id="rotate-secret"' in text_of(client.get("/dashboard/settings"))
+    rotated = client.post("/dashboard/webhook-secret")
+    new_secret = db.session.get(Partner, partner.id).webhook_secret
+    assert rotated.status_code == 200 and new_secret != old_secret and new_secret.startswith("whsec_")
+    assert re.search(rf'id="new-secret">.*{new_secret}', text_of(rotated), re.S)
+    assert 'id="new-secret"' not in text_of(client.get("/dashboard/settings"))

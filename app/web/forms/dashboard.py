@@ -55,18 +55,47 @@ class DealMessageForm(FlaskForm):
         return compact({"body": self.body.data, "template_id": self.template_id.data or None})
 
 
-class OfferForm(FlaskForm):
-    """An offer the client can accept and pay."""
+class LabelsForm(FlaskForm):
+    """A deal's free labels, separated by commas."""
+
+    labels = StringField(_l("Labels"), [Optional(), Length(max=1_000)])
+
+    def payload(self) -> dict:
+        """Return the labels as the deal service takes them."""
+        return {"labels": [label.strip() for label in (self.labels.data or "").split(",") if label.strip()]}
+
+
+class ContactMessageForm(FlaskForm):
+    """A message to a past client, which opens a new deal."""
+
+    body = TextAreaField(_l("Message"), [DataRequired(), Length(max=10_000)])
+
+    def payload(self) -> dict:
+        """Return the message as the contacts service takes it."""
+        return {"body": self.body.data}
+
+
+class ContactOfferForm(FlaskForm):
+    """An offer to a past client, paid directly; it opens a new deal."""
 
     amount = StringField(_l("Amount"), [DataRequired()], render_kw={"inputmode": "decimal"})
     currency = SelectField(_l("Currency"), choices=[SelectChoice(code) for code in CURRENCIES])
     description = TextAreaField(_l("What the offer covers"), [Optional(), Length(max=2_000)])
-    source = SelectField(_l("Paid"), choices=options(OFFER_SOURCES))
 
     def payload(self) -> dict:
         """Return the offer as the offers service takes it."""
         return {"amount": {"amount": self.amount.data, "currency": self.currency.data},
-                "description": self.description.data or "", "source": self.source.data}
+                "description": self.description.data or "", "source": "direct"}
+
+
+class OfferForm(ContactOfferForm):
+    """An offer on a deal the client can accept and pay, directly or through a platform."""
+
+    source = SelectField(_l("Paid"), choices=options(OFFER_SOURCES))
+
+    def payload(self) -> dict:
+        """Return the offer as the offers service takes it."""
+        return super().payload() | {"source": self.source.data}
 
 
 class TemplateForm(FlaskForm):

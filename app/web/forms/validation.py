@@ -27,7 +27,9 @@ KNOWN_MESSAGES = (
     _l("The request went to some of these partners already."),
     _l("This suggestion is not offered (any more) for this request."),
     _l("A request can be marked as spam only within 24 hours of its arrival."),
-    _l("Give either body or template_id."),
+    _l("Give either body or template_id."), _l("Length must be between 1 and 40."),
+    _l("Longer than maximum length 20."), _l("Set a webhook URL first."),
+    _l("This partner was not offered for this request."), _l("The choice can be changed only within 7 days."),
 )
 
 
