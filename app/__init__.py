@@ -2,6 +2,7 @@
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -34,6 +35,8 @@ def create_app(config: dict | None = None) -> Flask:
     init_api(app)
     init_web(app)
     register_commands(app)
+    if app.config["PROXY_FIX_X_FOR"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1, x_host=1)
     return app
 
 

@@ -21,6 +21,7 @@ class Requests(MethodView):
     def post(self, data):
         """Send a request directly to a partner, or let the system pick three."""
         result = intake.submit_request(data, now(), rng())
+        db.session().expire_on_commit = False  # the answer is built from what the transaction loaded
         db.session.commit()
         return intake.request_view(result), 201 if result.created else 200
 

@@ -43,10 +43,10 @@ def open_deal(*, partner: Partner, request: LeadRequest, source: str, reason: di
         budget_currency=request.budget_currency, category=request.category, selection_reason=reason,
         ever_won=False, created_at=now, updated_at=now, clock_started_at=now,
     )
+    responsiveness.schedule(partner, deal)
     db.session.add(deal)
     db.session.flush()
     record_opening(deal, now)
-    responsiveness.schedule(partner, deal)
     notices.new_deal_email(deal, partner, now)
     auto_reply.answer_if_away(deal, now)
     return deal

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.metrics import LEAD_REQUESTS
@@ -135,13 +136,20 @@ def pick_partners(filters: SearchFilters, now: datetime, rng: random.Random) -> 
 def pick_from(stmt: Select, filters: SearchFilters, now: datetime, rng: random.Random) -> list[Pick]:
     """Choose up to three accepting partners of a partner SELECT, in the selection policy's order."""
     stmt = stmt.where(Partner.accepting_requests.is_(True))
-    order = [*catalogue.language_first(filters.language), Partner.ranking_band.desc(),
-             Partner.last_assigned_at.asc().nulls_first(), Partner.id]
+    if filters.language:
+        stmt = stmt.options(selectinload(Partner.secondary_language_rows))
+    order = [Partner.ranking_band.desc(), Partner.last_assigned_at.asc().nulls_first(), Partner.id]
+    groups = [stmt] if not filters.language else [
+        stmt.where(Partner.primary_language == filters.language),
+        stmt.where(Partner.primary_language != filters.language)]
     pool: list[Candidate] = []
-    for page in range(MAX_POOLS):
-        partners = list(db.session.scalars(stmt.order_by(*order).limit(POOL_SIZE).offset(page * POOL_SIZE)))
-        pool += candidates(partners, filters.language, now)
-        if len(partners) < POOL_SIZE or sum(map(has_capacity, pool)) >= PICK_COUNT:
+    for group in groups:
+        for page in range(MAX_POOLS):
+            partners = list(db.session.scalars(group.order_by(*order).limit(POOL_SIZE).offset(page * POOL_SIZE)))
+            pool += candidates(partners, filters.language, now)
+            if len(partners) < POOL_SIZE or sum(map(has_capacity, pool)) >= PICK_COUNT:
+                break
+        if sum(map(has_capacity, pool)) >= PICK_COUNT:
             break
     return select_partners(pool, filters, rng)
 
@@ -151,7 +159,7 @@ def candidates(partners: list[Partner], language: str | None, now: datetime) -> 
     load = recent_catalogue_deals([p.id for p in partners if p.monthly_capacity is not None], now)
     return [Candidate(
         partner_id=p.id, score=p.ranking_score, last_assigned_at=p.last_assigned_at,
-        language_match=language_match(language, p.primary_language, p.secondary_languages),
+        language_match=language_match(language, p.primary_language, p.secondary_languages) if language else None,
         monthly_capacity=p.monthly_capacity, recent_catalogue_deals=load.get(p.id, 0),
         accepting_requests=p.accepting_requests,
     ) for p in partners]
@@ -172,8 +180,12 @@ def recent_catalogue_deals(partner_ids: list[int], now: datetime) -> dict[int, i
 def fan_out(request: LeadRequest, picks: list[Pick], now: datetime, source: str | None = None) -> list[Partner]:
     """Open one deal per picked partner."""
     partners, source = [], source or request.mode
+    locked = {p.id: p for p in db.session.scalars(
+        select(Partner).where(Partner.id.in_([pick.partner_id for pick in picks])).order_by(Partner.id)
+        .options(selectinload(Partner.services), selectinload(Partner.secondary_language_rows))
+        .with_for_update(of=Partner, key_share=True))}
     for pick in picks:
-        partner = catalogue.get_partner(pick.partner_id)
+        partner = locked[pick.partner_id]
         open_deal(partner=partner, request=request, source=source, reason=pick.reason, now=now)
         if source in CATALOGUE_SOURCES:
             partner.last_assigned_at = now

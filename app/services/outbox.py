@@ -3,19 +3,22 @@ import json
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
 from app.models import OutboxMessage, Partner
-from app.services.savepoints import insert_if_new
+from app.models.outbox import PENDING
 from notifications.rendering import render_email
 
 
 def add_once(row: OutboxMessage) -> bool:
-    """Insert a row unless its dedupe key exists; tell whether it was added."""
-    if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == row.dedupe_key)):
-        return False
-    return insert_if_new(row)
+    """Insert a row unless its dedupe key exists, in one statement; tell whether it was added."""
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    values = {name: getattr(row, name) for name in (
+        "channel", "dedupe_key", "payload", "partner_id", "next_attempt_at", "created_at")}
+    stmt = insert(OutboxMessage.__table__).values(status=PENDING, attempts=0, **values)
+    stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxMessage.__table__.c.id)
+    return db.session.execute(stmt).first() is not None
 
 
 def enqueue_email(

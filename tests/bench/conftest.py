@@ -1,4 +1,7 @@
 """Benchmark fixtures: one app per engine over the generated catalogue, and the results table."""
+import logging
+import os
+
 import pytest
 import sqlalchemy
 from sqlalchemy.engine import make_url
@@ -16,6 +19,14 @@ def make_app(url: str):
     from app import create_app
 
     return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False})
+
+
+def quiet_logs() -> None:
+    """Send the app's log lines to /dev/null: still formatted (their cost is part of a request), never printed."""
+    sink = open(os.devnull, "w")  # kept open for the life of the process
+    for handler in logging.getLogger().handlers:
+        if type(handler) is logging.StreamHandler:  # the app's own handler, not pytest's capturing ones
+            handler.setStream(sink)
 
 
 def build(url: str) -> None:
@@ -55,12 +66,14 @@ def migrations_head() -> str:
 
 def sqlite_url() -> str:
     """Return the URL of the SQLite catalogue cached for this data and schema, building it when missing."""
-    name = f"catalogue-v{catalogue_data.GENERATOR_VERSION}-{migrations_head()}-seed{SEED}-{PARTNERS}.sqlite3"
-    path = CACHE_DIR / name
+    prefix = f"catalogue-v{catalogue_data.GENERATOR_VERSION}-{migrations_head()}-"
+    path = CACHE_DIR / f"{prefix}seed{SEED}-{PARTNERS}.sqlite3"
     if not path.exists():
         CACHE_DIR.mkdir(exist_ok=True)
+        for stale in CACHE_DIR.glob("catalogue-*"):
+            if not stale.name.startswith(prefix) or stale.suffix != ".sqlite3":
+                stale.unlink()
         partial = path.with_suffix(".partial")
-        partial.unlink(missing_ok=True)
         build(f"sqlite:///{partial}")
         partial.replace(path)
     return f"sqlite:///{path}"
@@ -86,6 +99,7 @@ def bench_app(request, pytestconfig):
     from app.extensions import db
 
     app = make_app(sqlite_url() if request.param == "sqlite" else postgres_url())
+    quiet_logs()
     with app.app_context():
         with db.engine.connect() as connection:
             version = connection.dialect.server_version_info
@@ -108,5 +122,7 @@ def pytest_terminal_summary(terminalreporter, config):
         return
     engines = ", ".join(f"{name} {version}" for name, version in config.stash.get(ENGINES, {}).items())
     terminalreporter.section("catalogue benchmark")
-    terminalreporter.write_line(f"{PARTNERS:,} partners, seed {SEED}, {RUNS} timed runs per figure; {engines}")
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    terminalreporter.write_line(f"{PARTNERS:,} partners, seed {SEED}, {RUNS} timed runs per figure; {engines};"
+                                f" load average {load} (1, 5, 15 min) at the end")
     terminalreporter.write_line(table(rows))

@@ -22,18 +22,35 @@ class Latency:
         return cls(statistics.median(seconds) * 1000, p95 * 1000, len(seconds))
 
 
-def measure(call: Callable[[], object], runs: int, reset: Callable[[], object] = lambda: None) -> Latency:
+def timed(call: Callable[[], object], reset: Callable[[], object]) -> float:
+    """Return the seconds one call takes, running `reset` (untimed) after it."""
+    start = time.perf_counter()
+    call()
+    elapsed = time.perf_counter() - start
+    reset()
+    return elapsed
+
+
+def nothing() -> None:
+    """Do nothing (the default reset)."""
+
+
+def measure(call: Callable[[], object], runs: int, reset: Callable[[], object] = nothing) -> Latency:
     """Time `runs` calls after WARMUP untimed ones, running `reset` untimed after each."""
     for _ in range(WARMUP):
-        call()
-        reset()
-    seconds = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        call()
-        seconds.append(time.perf_counter() - start)
-        reset()
-    return Latency.of(seconds)
+        timed(call, reset)
+    return Latency.of([timed(call, reset) for _ in range(runs)])
+
+
+def measure_pair(
+    service: Callable[[], object], floor: Callable[[], object], runs: int, reset: Callable[[], object] = nothing
+) -> tuple[Latency, Latency]:
+    """Time a service and its floor in alternation, so that both see the same machine load."""
+    for _ in range(WARMUP):
+        timed(service, reset)
+        timed(floor, reset)
+    pairs = [(timed(service, reset), timed(floor, reset)) for _ in range(runs)]
+    return Latency.of([pair[0] for pair in pairs]), Latency.of([pair[1] for pair in pairs])
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,166 @@
+"""Issue 5: GET /me/responsiveness for a partner with 10,000 requests in the window answers in under 50 ms.
+
+Times `responsiveness.report` and `GET /api/v1/me/responsiveness` against a floor on PostgreSQL: one SQL
+statement computing, overall and per category (GROUPING SETS), the counted, met, pending and answered
+requests, the mean, the median (percentile_cont) and the 90th percentile (percentile_disc, i.e. nearest
+rank). On SQLite too, without a floor: SQLite (3.40 here) has no percentile_cont, so no single statement
+gives the median.
+
+Run: .venv/bin/python -m pytest tests/bench/test_responsiveness_bench.py -s -p no:cacheprovider -o addopts=""
+(BENCH_RESPONSIVENESS_REQUESTS / BENCH_RESPONSIVENESS_RUNS scale it; BENCH_RESPONSIVENESS_URL names the
+PostgreSQL database, by default bench_responsiveness).
+"""
+import cProfile
+import os
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+
+from app.extensions import db
+from app.services import responsiveness
+from app.services.tenancy import acting_as
+from app.services.tokens import issue_token
+from pipelines.transitions import CLIENT_CHOSE_OTHER
+from tests.bench import crm_bench
+from tests.bench.catalogue_data import NOW
+from tests.bench.crm_bench import StatementTimer, ms, print_table, ratio
+from tests.bench.crm_data import ResponsivenessPlan, responsiveness_chunks
+from tests.bench.timing import measure
+
+REQUESTS = int(os.environ.get("BENCH_RESPONSIVENESS_REQUESTS", "10000"))
+RUNS = int(os.environ.get("BENCH_RESPONSIVENESS_RUNS", "50"))
+PROFILE_RUNS = 10
+GOAL_MS = 50.0
+PARTNER = 1
+FLOOR = """
+WITH timed AS (
+  SELECT category, clock_started_at AS started,
+         clock_started_at + ({target}) * interval '1 hour' AS deadline,
+         CASE WHEN first_response_at <= :now THEN first_response_at END AS answered_at
+  FROM deals
+  WHERE partner_id = :partner AND request_id IS NOT NULL AND clock_started_at >= :since
+    AND spam_marked_at IS NULL
+    AND (lost_reason IS NULL OR lost_reason <> :chose_other OR first_response_at IS NOT NULL)),
+judged AS (
+  SELECT category, answered_at IS NOT NULL OR deadline <= :now AS counted, answered_at <= deadline AS met,
+         CASE WHEN answered_at IS NOT NULL
+              THEN greatest(0, extract(epoch FROM answered_at - started) / 3600)::float8 END AS hours
+  FROM timed)
+SELECT category, count(*) FILTER (WHERE counted) AS counted, count(*) FILTER (WHERE met) AS met,
+       count(*) FILTER (WHERE NOT counted) AS pending, count(hours) AS answered, avg(hours) AS mean,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY hours) AS median,
+       percentile_disc(0.9) WITHIN GROUP (ORDER BY hours) AS p90
+FROM judged GROUP BY GROUPING SETS ((), (category)) ORDER BY category NULLS FIRST"""
+REPORT_PARTS = {  # label: (file, function) whose cumulative time the profile reports
+    "responsiveness.report (all)": ("responsiveness.py", "report"),
+    "  responsiveness.outcomes (SQL + classify)": ("responsiveness.py", "outcomes"),
+    "    Session.execute (the one SELECT)": ("scoping.py", "execute"),
+    "    pipelines.responsiveness.classify (per request)": ("responsiveness.py", "classify"),
+    "    UTCDateTime.process_result_value (3 per row)": ("types.py", "process_result_value"),
+    "  pipelines.responsiveness.figures (overall and per category)": ("responsiveness.py", "figures"),
+    "  pipelines.responsiveness.by_category": ("responsiveness.py", "by_category"),
+}
+
+
+def floor_statement(targets: dict[str, float]):
+    """Return the hand-written statement, the targets per category written in as a CASE."""
+    cases = " ".join(f"WHEN '{name}' THEN {float(hours)}" for name, hours in targets.items() if name != "general")
+    return text(FLOOR.format(target=f"CASE category {cases} ELSE {float(targets['general'])} END"))
+
+
+def floor_figures(app) -> list:
+    """Run the floor on a pooled connection; return its rows (overall first, then per category)."""
+    params = {"partner": PARTNER, "now": NOW.replace(tzinfo=None), "chose_other": CLIENT_CHOSE_OTHER,
+              "since": (NOW - timedelta(days=app.config["RESPONSIVENESS_WINDOW_DAYS"])).replace(tzinfo=None)}
+    with db.engine.connect() as connection:
+        return connection.execute(floor_statement(app.config["RESPONSE_TARGET_HOURS"]), params).all()
+
+
+def service_report() -> dict:
+    """Return the service's report, as the partner."""
+    with acting_as(PARTNER):
+        return responsiveness.report(PARTNER, NOW)
+
+
+@pytest.fixture(scope="module", params=("postgresql", "sqlite"))
+def loaded(request, tmp_path_factory):
+    """Return (app, token) over the generated requests, once per engine; the app's clock stands at NOW."""
+    url = (crm_bench.postgres_url("BENCH_RESPONSIVENESS_URL", "bench_responsiveness")
+           if request.param == "postgresql"
+           else crm_bench.sqlite_url(tmp_path_factory.mktemp("responsiveness"), "responsiveness.sqlite3"))
+    app = crm_bench.make_app(url, CLOCK=lambda: NOW)
+    with app.app_context():
+        crm_bench.fresh_schema(db.engine)
+        crm_bench.load(db.engine, responsiveness_chunks(ResponsivenessPlan(in_window=REQUESTS, outside=REQUESTS)))
+        token = issue_token(PARTNER, NOW)
+        db.session.commit()
+    yield app, token
+    with app.app_context():
+        db.engine.dispose()
+
+
+def check_same(report: dict, floor: list) -> None:
+    """Assert the floor's figures equal the service's, overall and per category."""
+    views = {None: report} | report["by_category"]
+    assert [row.category for row in floor] == list(views)
+    for row in floor:
+        view = views[row.category]
+        assert (view["counted_requests"], view["answered_in_time"], view["pending"], view["answered"]) == (
+            row.counted, row.met, row.pending, row.answered)
+        assert view["response_rate"] == pytest.approx(row.met / row.counted, abs=1e-4)
+        times = view["response_time"]
+        assert [times["mean_hours"], times["median_hours"], times["p90_hours"]] == pytest.approx(
+            [float(row.mean), row.median, row.p90], abs=0.01)
+
+
+def test_responsiveness_latency(loaded):
+    """Time the service, the HTTP route and (PostgreSQL) the floor; print the table and, on PostgreSQL, a profile."""
+    app, token = loaded
+    client, headers = app.test_client(), {"Authorization": f"Bearer {token}"}
+    with app.app_context():
+        version = crm_bench.server_version(db.engine)
+        postgres = version.startswith("postgresql")
+        report = service_report()
+        db.session.remove()
+        if postgres:
+            check_same(report, floor_figures(app))
+        service = measure(service_report, RUNS, reset=db.session.remove)
+        floor = measure(lambda: floor_figures(app), RUNS) if postgres else None
+    answer = client.get("/api/v1/me/responsiveness", headers=headers)
+    assert answer.status_code == 200 and answer.get_json()["counted_requests"] == report["counted_requests"]
+    http = measure(lambda: client.get("/api/v1/me/responsiveness", headers=headers), RUNS)
+    in_window = report["counted_requests"] + report["pending"]
+    print_table(f"Responsiveness of a partner with {REQUESTS:,} requests in the window and {REQUESTS:,} before it"
+                f" ({in_window:,} counted or pending; spam and requests closed for another partner excluded),"
+                f" {RUNS} runs each, {version}",
+                ("engine", "service med", "service p95", "HTTP med", "HTTP p95", "floor med", "floor p95",
+                 "ratio", "HTTP ratio", "goal: HTTP p95 < 50 ms"), [latency_row(version, service, http, floor)])
+    if postgres:
+        print_profile(app)
+
+
+def latency_row(version: str, service, http, floor) -> tuple:
+    """Return the table's line (milliseconds); no floor on SQLite."""
+    goal = ("met" if http.p95_ms < GOAL_MS else "missed") if floor else ""
+    floor_cells = (ms(floor.median_ms), ms(floor.p95_ms), ratio(service.median_ms, floor.median_ms),
+                   ratio(http.median_ms, floor.median_ms)) if floor else ("none: no percentile_cont", "", "", "")
+    return (version.split()[0], ms(service.median_ms), ms(service.p95_ms), ms(http.median_ms), ms(http.p95_ms),
+            *floor_cells, goal)
+
+
+def print_profile(app) -> None:
+    """Print where PROFILE_RUNS service calls spend their time: SQL, then Python by function."""
+    profiler = cProfile.Profile()
+    with app.app_context(), StatementTimer(db.engine) as timer:
+        for _ in range(PROFILE_RUNS):
+            profiler.runcall(service_report)
+            db.session.remove()
+    parts = crm_bench.cumulative(profiler, REPORT_PARTS)
+    total = parts[0][2]
+    print_table(f"responsiveness.report under cProfile, {PROFILE_RUNS} calls, {total / PROFILE_RUNS * 1000:.1f} ms"
+                f" each; {timer.statements / PROFILE_RUNS:.0f} SQL statement(s) per call,"
+                f" {timer.seconds / PROFILE_RUNS * 1000:.1f} ms inside them", ("function", "calls", "ms per report",
+                                                                                "share"),
+                [(f"`{label}`", f"{n:,}", f"{s / PROFILE_RUNS * 1000:.1f}", f"{s / total:.0%}")
+                 for label, n, s in parts])
