@@ -30,11 +30,13 @@ CASES = {
     "narrow": SearchFilters(service="social-media", country="DE", language="en", tier="gold"),
     "language": SearchFilters(service="seo", language="es"),
 }
-SEARCH_ORDER = "p.ranking_score DESC, p.id"
-SELECTION_ORDER = "p.ranking_band DESC, p.last_assigned_at ASC NULLS FIRST, p.id"
-LANGUAGE_FIRST = "CASE WHEN p.primary_language = :language THEN 0 ELSE 1 END, "
+SEARCH_ORDER = ("ranking_score DESC", "id")
+SELECTION_ORDER = ("ranking_band DESC", "last_assigned_at ASC NULLS FIRST", "id")
+LANGUAGE_FIRST = "CASE WHEN p.primary_language = :language THEN 0 ELSE 1 END"
 SPEAKS = ("(p.primary_language = :language OR EXISTS (SELECT 1 FROM partner_languages pl"
           " WHERE pl.partner_id = p.id AND pl.language = :language))")
+SPEAKS_AS_SECONDARY = ("p.primary_language <> :language AND EXISTS (SELECT 1 FROM partner_languages pl"
+                       " WHERE pl.partner_id = p.id AND pl.language = :language)")
 SERVICE = "ps.service_id = (SELECT s.id FROM services s WHERE s.slug = :service)"
 FROM_PARTNER_SERVICES = "partner_services ps JOIN partners p ON p.id = ps.partner_id"
 FLOOR_FORMS = ("join", "exists")
@@ -45,34 +47,58 @@ SELECTION_GOAL_RATIO = 2.0
 
 @dataclass(frozen=True)
 class Floor:
-    """One hand-written SELECT of the ordered ids of the partners passing the filters (service required)."""
+    """One hand-written SELECT of the ordered ids of the partners passing the filters (service required).
+
+    With `group_limits` (selection with a language): primary speakers, then secondary speakers, each
+    group limited on its own; otherwise one ordered list (the language group first) of `limit` ids.
+    """
 
     engine: Engine
     filters: SearchFilters
-    order: str
-    limit: int
+    order: tuple[str, ...]
+    limit: int = 0
+    group_limits: tuple[int, int] | None = None
     accepting_only: bool = False
     form: str = "join"
 
+    def source(self) -> tuple[str, list[str]]:
+        """Return the FROM clause and the conditions of every filter but the language."""
+        if self.form == "exists":
+            conditions = [f"EXISTS (SELECT 1 FROM partner_services ps WHERE ps.partner_id = p.id AND {SERVICE})"]
+            source = "partners p"
+        else:
+            source, conditions = FROM_PARTNER_SERVICES, [SERVICE]
+        conditions += [f"p.{name} = :{name}" for name in ("country", "type", "tier") if getattr(self.filters, name)]
+        return source, conditions + (["p.accepting_requests"] if self.accepting_only else [])
+
     def statement(self):
         """Return the SQL: driven from partner_services ("join") or from partners ("exists")."""
-        source, conditions = FROM_PARTNER_SERVICES, [SERVICE]
-        if self.form == "exists":
-            source = "partners p"
-            conditions = [f"EXISTS (SELECT 1 FROM partner_services ps WHERE ps.partner_id = p.id AND {SERVICE})"]
-        conditions += [f"p.{name} = :{name}" for name in ("country", "type", "tier") if getattr(self.filters, name)]
-        order = self.order
+        source, conditions = self.source()
+        if self.group_limits:
+            return text(self.grouped(source, conditions))
+        order = ", ".join(f"p.{key}" for key in self.order)
         if self.filters.language:
-            conditions.append(SPEAKS)
-            order = LANGUAGE_FIRST + order
-        if self.accepting_only:
-            conditions.append("p.accepting_requests")
+            conditions, order = [*conditions, SPEAKS], f"{LANGUAGE_FIRST}, {order}"
         return text(f"SELECT p.id FROM {source} WHERE {' AND '.join(conditions)} ORDER BY {order} LIMIT :limit")
+
+    def grouped(self, source: str, conditions: list[str]) -> str:
+        """Return primary speakers then secondary speakers, each group ordered and limited on its own."""
+        columns = ", ".join(f"p.{key.split()[0]}" for key in self.order if key != "id")
+        groups = [
+            f"SELECT * FROM (SELECT {number} AS language_group, p.id, {columns} FROM {source}"
+            f" WHERE {' AND '.join([*conditions, speaks])} ORDER BY {', '.join(f'p.{key}' for key in self.order)}"
+            f" LIMIT :limit{number}) AS group{number}"
+            for number, speaks in enumerate(("p.primary_language = :language", SPEAKS_AS_SECONDARY))
+        ]
+        return (f"SELECT id FROM ({' UNION ALL '.join(groups)}) AS pool"
+                f" ORDER BY language_group, {', '.join(self.order)}")
 
     def ids(self) -> list[int]:
         """Run the statement on a pooled connection of the app's engine and return the ids."""
+        limits = dict(enumerate(self.group_limits or ()))
+        params = self.filters.given() | {"limit": self.limit} | {f"limit{n}": limit for n, limit in limits.items()}
         with self.engine.connect() as connection:
-            return list(connection.execute(self.statement(), self.filters.given() | {"limit": self.limit}).scalars())
+            return list(connection.execute(self.statement(), params).scalars())
 
 
 def fastest_floor(floor: Floor) -> Floor:
@@ -84,7 +110,7 @@ def fastest_floor(floor: Floor) -> Floor:
 
 def search_floor(filters: SearchFilters) -> Floor:
     """Return the fastest floor of the first search page (call inside an app context)."""
-    return fastest_floor(Floor(db.engine, filters, SEARCH_ORDER, PER_PAGE))
+    return fastest_floor(Floor(db.engine, filters, SEARCH_ORDER, limit=PER_PAGE))
 
 
 def search(filters: SearchFilters):
@@ -97,19 +123,28 @@ def pick(filters: SearchFilters):
     return intake.pick_partners(filters, NOW, random.Random(SEED))
 
 
-def spied_pool(filters: SearchFilters, monkeypatch) -> tuple[list[int], int]:
-    """Run pick_partners once; return the partner ids it read, in order, and how many pages."""
-    pages: list[list[int]] = []
+def spied_pool(filters: SearchFilters, monkeypatch) -> list[tuple[int, bool]]:
+    """Run pick_partners once; return the partners it read, in order, as (id, speaks the language natively)."""
+    read: list[tuple[int, bool]] = []
     real = intake.candidates
 
     def spy(partners, *args, **kwargs):
-        pages.append([partner.id for partner in partners])
+        read.extend((partner.id, partner.primary_language == filters.language) for partner in partners)
         return real(partners, *args, **kwargs)
 
     with monkeypatch.context() as patch:
         patch.setattr(intake, "candidates", spy)
         assert len(pick(filters)) == 3
-    return [partner_id for page in pages for partner_id in page], len(pages)
+    return read
+
+
+def selection_floor(filters: SearchFilters, pool: list[tuple[int, bool]]) -> Floor:
+    """Return the fastest floor reading the same pool: per language group when a language is given."""
+    floor = Floor(db.engine, filters, SELECTION_ORDER, limit=len(pool), accepting_only=True)
+    if filters.language:
+        primary = sum(native for _, native in pool)
+        floor = replace(floor, group_limits=(primary, len(pool) - primary))
+    return fastest_floor(floor)
 
 
 def eligible_count(filters: SearchFilters) -> int:
@@ -169,11 +204,11 @@ def test_selection_latency(bench_app, results, case, monkeypatch):
     filters = CASES[case]
     with bench_app.app_context():
         engine = db.engine.dialect.name
-        pool, pages = spied_pool(filters, monkeypatch)
+        pool = spied_pool(filters, monkeypatch)
         matches = eligible_count(filters)
         db.session.remove()  # end the session's transaction before the floor's (SQLite: BEGIN IMMEDIATE)
-        floor = fastest_floor(Floor(db.engine, filters, SELECTION_ORDER, pages * intake.POOL_SIZE, True))
-        assert floor.ids() == pool
+        floor = selection_floor(filters, pool)
+        assert floor.ids() == [partner_id for partner_id, _ in pool]
         service, floor_latency = measure_pair(lambda: pick(filters), floor.ids, RUNS, reset=db.session.remove)
     goal = selection_goal(engine, service.median_ms, floor_latency.median_ms)
     report(results, Row(engine, "selection", case, matches, len(pool), service, floor_latency, floor.form, goal))
