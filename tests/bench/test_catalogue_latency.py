@@ -89,6 +89,7 @@ class Floor:
             f" WHERE {' AND '.join([*conditions, speaks])} ORDER BY {', '.join(f'p.{key}' for key in self.order)}"
             f" LIMIT :limit{number}) AS group{number}"
             for number, speaks in enumerate(("p.primary_language = :language", SPEAKS_AS_SECONDARY))
+            if self.group_limits[number]  # a group the service never read is left out
         ]
         return (f"SELECT id FROM ({' UNION ALL '.join(groups)}) AS pool"
                 f" ORDER BY language_group, {', '.join(self.order)}")
