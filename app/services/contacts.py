@@ -30,7 +30,8 @@ def spending(group: str, scope):
     paid = select(getattr(Offer, group).label("key"), Offer.currency, Offer.amount).where(
         scope(Offer), Offer.paid_at.is_not(None))
     won_without_offer = select(getattr(Deal, group).label("key"), Deal.currency, Deal.amount).where(
-        scope(Deal), Deal.status == "won", ~exists().where(Offer.deal_id == Deal.id, Offer.paid_at.is_not(None)))
+        scope(Deal), Deal.status == "won",
+        Deal.id.not_in(select(Offer.deal_id).where(scope(Offer), Offer.paid_at.is_not(None))))
     money = union_all(paid, won_without_offer).subquery()
     return (select(money.c.key, money.c.currency, func.sum(money.c.amount).label("amount"))
             .group_by(money.c.key, money.c.currency).subquery())
