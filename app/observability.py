@@ -14,7 +14,7 @@ REDACTIONS = (
     (re.compile(r"(?i)bearer\s+\S+"), "Bearer <redacted>"),
     (re.compile(r"/client/[^/\s?\"']+"), "/client/<token>"),
     (re.compile(r"\b(lp_|whsec_)[\w-]+"), r"\1<redacted>"),
-    (re.compile(r"\+?\d[\d ()-]{7,}\d"), "<phone>"),
+    (re.compile(r"(?<![\w-])(?!\d{4}-\d{2}-\d{2})\+?\d[\d ()-]{7,}\d"), "<phone>"),  # not ISO dates
 )
 REQUEST_ID = re.compile(r"^[\w.-]{1,64}$")
 access_log = logging.getLogger("access")

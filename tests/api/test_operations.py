@@ -57,6 +57,7 @@ def test_logs_are_json_without_contact_details_or_tokens():
     cleaned = redact(text)
     for secret in ("anna@example.org", "1234567", "eyJhbGciOi", "lp_secret123", "abcdef"):
         assert secret not in cleaned
+    assert redact("sweep at 2026-11-22T16:24:51+00:00") == "sweep at 2026-11-22T16:24:51+00:00"
     record = logging.LogRecord("access", logging.INFO, __file__, 1, "GET %s", ("/client/tok123",), None)
     entry = json.loads(JsonFormatter().format(record))
     assert entry["message"] == "GET /client/<token>" and entry["level"] == "INFO"
