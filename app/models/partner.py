@@ -70,6 +70,9 @@ class Partner(db.Model):
         Index("ix_partners_country_rank", "country", "ranking_score"),
         Index("ix_partners_primary_language_rank", "primary_language", "ranking_score"),
         Index("ix_partners_email", "email"),
+        Index("ix_partners_selection", ranking_band.desc(), last_assigned_at.asc().nulls_first(), id),
+        Index("ix_partners_language_selection", primary_language, ranking_band.desc(),
+              last_assigned_at.asc().nulls_first(), id),
     )
 
     @property

@@ -3,6 +3,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import DateTime, TypeDecorator
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.schema import CreateIndex
 
 
 class UTCDateTime(TypeDecorator):
@@ -29,3 +31,9 @@ def money(amount: Decimal | None, currency: str | None) -> dict | None:
     if amount is None:
         return None
     return {"amount": f"{Decimal(amount):.2f}", "currency": currency}
+
+
+@compiles(CreateIndex, "sqlite")
+def create_sqlite_index(create: CreateIndex, compiler, **kw) -> str:
+    """Drop NULLS FIRST from SQLite index DDL: SQLite refuses it there and sorts NULLs first anyway."""
+    return compiler.visit_create_index(create, **kw).replace(" NULLS FIRST", "")
