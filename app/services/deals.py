@@ -12,7 +12,7 @@ from app.models import Deal, DealLabel, DealStatusChange, LeadRequest, Message, 
 from app.services import auto_reply, notices, quick_responses, responsiveness
 from app.services.catalogue import bump_counters
 from app.services.errors import Conflict, Invalid
-from app.services.pipelines import first_pipeline
+from app.services.pipelines import first_pipelines
 from app.services.tenancy import owned
 from pipelines.transitions import (
     AmountRequired,
@@ -36,19 +36,35 @@ class DealPage:
 
 def open_deal(*, partner: Partner, request: LeadRequest, source: str, reason: dict, now: datetime) -> Deal:
     """Create a `new` deal for a request in the partner's first pipeline and notify the partner."""
+    return open_deals(request=request, openings=[(partner, reason)], source=source, now=now)[0]
+
+
+def open_deals(*, request: LeadRequest, openings: list[tuple[Partner, dict]], source: str, now: datetime) -> list[Deal]:
+    """Create one `new` deal per (partner, reason) in each partner's first pipeline, inserted together."""
+    pipelines = first_pipelines([partner.id for partner, _ in openings])
+    deals = [new_deal(partner, pipelines[partner.id], request, source, reason, now) for partner, reason in openings]
+    db.session.add_all(deals)
+    db.session.flush()
+    for deal in deals:
+        record_opening(deal, now)
+    db.session.flush()
+    for deal, (partner, _) in zip(deals, openings, strict=True):
+        notices.new_deal_email(deal, partner, now)
+        auto_reply.answer_if_away(deal, now)
+    return deals
+
+
+def new_deal(partner: Partner, pipeline: Pipeline, request: LeadRequest, source: str, reason: dict,
+             now: datetime) -> Deal:
+    """Return an unsaved `new` deal for a request, its response deadline set."""
     deal = Deal(
-        partner_id=partner.id, pipeline_id=first_pipeline(partner.id).id, request_id=request.id,
+        partner_id=partner.id, pipeline_id=pipeline.id, request_id=request.id,
         client_id=request.client_id, source=source, status="new", title=request.title,
         description=request.description, budget_amount=request.budget_amount,
         budget_currency=request.budget_currency, category=request.category, selection_reason=reason,
         ever_won=False, created_at=now, updated_at=now, clock_started_at=now,
     )
     responsiveness.schedule(partner, deal)
-    db.session.add(deal)
-    db.session.flush()
-    record_opening(deal, now)
-    notices.new_deal_email(deal, partner, now)
-    auto_reply.answer_if_away(deal, now)
     return deal
 
 

@@ -10,8 +10,8 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.metrics import LEAD_REQUESTS
 from app.models import Client, Deal, LeadRequest, Partner
-from app.services import catalogue
-from app.services.deals import add_message, open_deal
+from app.services import catalogue, upserts
+from app.services.deals import add_message, open_deals
 from app.services.errors import Conflict, NotFound
 from app.services.links import client_link, public_url
 from app.services.outbox import enqueue_email
@@ -33,6 +33,7 @@ POOL_SIZE = 50
 MAX_POOLS = 20
 CATALOGUE_SOURCES = ("matched", "alternative")
 RELAXABLE_FILTERS = frozenset({"country", "language", "type", "tier"})
+CLIENT_DETAILS = ("phone", "language", "country", "timezone")  # kept when a later request leaves them out
 
 
 @dataclass(frozen=True)
@@ -66,17 +67,13 @@ def submit_request(data: dict, now: datetime, rng: random.Random) -> IntakeResul
 
 
 def upsert_client(data: dict, now: datetime) -> Client:
-    """Find the client by email, refreshing their details, or create them."""
-    client = db.session.scalar(select(Client).where(Client.email == data["email"]))
-    if client is None:
-        client = Client(email=data["email"], created_at=now)
-        db.session.add(client)
-    client.name = data["name"]
-    for name in ("phone", "language", "country", "timezone"):
-        if data.get(name):
-            setattr(client, name, data[name])
-    db.session.flush()
-    return client
+    """Find the client by email, refreshing their details, or create them: one statement, safe under races."""
+    details = {name: data.get(name) or None for name in CLIENT_DETAILS}
+    stmt = upserts.insert(Client).values(email=data["email"], name=data["name"], created_at=now, **details)
+    stmt = stmt.on_conflict_do_update(index_elements=[Client.email], set_={
+        "name": stmt.excluded.name,
+        **{name: func.coalesce(getattr(stmt.excluded, name), getattr(Client, name)) for name in CLIENT_DETAILS}})
+    return db.session.scalar(stmt.returning(Client), execution_options={"populate_existing": True})
 
 
 def recent_duplicate(client: Client, filters, direct: Partner | None, now: datetime) -> LeadRequest | None:
@@ -178,20 +175,25 @@ def recent_catalogue_deals(partner_ids: list[int], now: datetime) -> dict[int, i
 
 
 def fan_out(request: LeadRequest, picks: list[Pick], now: datetime, source: str | None = None) -> list[Partner]:
-    """Open one deal per picked partner."""
-    partners, source = [], source or request.mode
-    locked = {p.id: p for p in db.session.scalars(
-        select(Partner).where(Partner.id.in_([pick.partner_id for pick in picks])).order_by(Partner.id)
-        .options(selectinload(Partner.services), selectinload(Partner.secondary_language_rows))
-        .with_for_update(of=Partner, key_share=True))}
-    for pick in picks:
-        partner = locked[pick.partner_id]
-        open_deal(partner=partner, request=request, source=source, reason=pick.reason, now=now)
-        if source in CATALOGUE_SOURCES:
+    """Open one deal per picked partner, all in one batch."""
+    source = source or request.mode
+    locked = lock_partners([pick.partner_id for pick in picks])
+    partners = [locked[pick.partner_id] for pick in picks]
+    open_deals(request=request, openings=[(locked[pick.partner_id], pick.reason) for pick in picks],
+               source=source, now=now)
+    if source in CATALOGUE_SOURCES:
+        for partner in partners:
             partner.last_assigned_at = now
-        partners.append(partner)
     db.session.flush()
     return partners
+
+
+def lock_partners(partner_ids: list[int]) -> dict[int, Partner]:
+    """Load the partners with what the answer shows, locked in id order so concurrent intakes never deadlock."""
+    return {p.id: p for p in db.session.scalars(
+        select(Partner).where(Partner.id.in_(partner_ids)).order_by(Partner.id)
+        .options(selectinload(Partner.services), selectinload(Partner.secondary_language_rows))
+        .with_for_update(of=Partner, key_share=True))}
 
 
 def unmatched_suggestions(filters: SearchFilters) -> list[dict]:

@@ -14,12 +14,21 @@ def ordered(partner_id: int):
 
 def first_pipeline(partner_id: int) -> Pipeline:
     """Return the partner's first pipeline, creating "Catalogue leads" when there is none."""
-    pipeline = db.session.scalar(ordered(partner_id).limit(1))
-    if pipeline is None:
-        pipeline = Pipeline(partner_id=partner_id, name=CATALOGUE_PIPELINE_NAME, position=0)
-        db.session.add(pipeline)
+    return first_pipelines([partner_id])[partner_id]
+
+
+def first_pipelines(partner_ids: list[int]) -> dict[int, Pipeline]:
+    """Return each partner's first pipeline with one SELECT, creating "Catalogue leads" where there is none."""
+    found: dict[int, Pipeline] = {}
+    for pipeline in db.session.scalars(select(Pipeline).where(Pipeline.partner_id.in_(partner_ids))
+                                       .order_by(Pipeline.partner_id, Pipeline.position, Pipeline.id)):
+        found.setdefault(pipeline.partner_id, pipeline)
+    missing = [Pipeline(partner_id=partner_id, name=CATALOGUE_PIPELINE_NAME, position=0)
+               for partner_id in dict.fromkeys(partner_ids) if partner_id not in found]
+    if missing:
+        db.session.add_all(missing)
         db.session.flush()
-    return pipeline
+    return found | {pipeline.partner_id: pipeline for pipeline in missing}
 
 
 def list_pipelines(partner_id: int) -> list[Pipeline]:
