@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
 from app.metrics import LEAD_REQUESTS
@@ -192,8 +192,8 @@ def lock_partners(partner_ids: list[int]) -> dict[int, Partner]:
     """Load the partners with what the answer shows, locked in id order so concurrent intakes never deadlock."""
     return {p.id: p for p in db.session.scalars(
         select(Partner).where(Partner.id.in_(partner_ids)).order_by(Partner.id)
-        .options(selectinload(Partner.services), selectinload(Partner.secondary_language_rows))
-        .with_for_update(of=Partner, key_share=True))}
+        .options(joinedload(Partner.services), joinedload(Partner.secondary_language_rows))
+        .with_for_update(of=Partner, key_share=True)).unique()}
 
 
 def unmatched_suggestions(filters: SearchFilters) -> list[dict]:
