@@ -11,7 +11,7 @@ from app.schemas.contacts import ContactMessageIn, OfferIn
 from app.services import contacts, offers
 from app.services.errors import TooMany
 from app.web.choices import SORTS
-from app.web.dashboard import deal_page
+from app.web.dashboard import submit_deal_form
 from app.web.forms.dashboard import ContactMessageForm, ContactOfferForm, OfferForm
 from app.web.forms.public import ActionForm
 from app.web.forms.validation import attempt, load_into
@@ -91,13 +91,8 @@ def offer_to_contact(client_id: int):
 @partner_page
 def make_offer(deal_id: int):
     """Make the client of a deal an offer."""
-    form = OfferForm()
-    data = form.validate_on_submit() and load_into(form, OfferIn(), form.payload())
-    if data and attempt(form, lambda: offers.create_offer(deal_id, data, now())):
-        db.session.commit()
-        flash(_("The offer was sent to the client."), "success")
-        return redirect(url_for("web_dashboard.deal", deal_id=deal_id, _anchor="offers"))
-    return deal_page(deal_id, offer=form)
+    return submit_deal_form(deal_id, OfferForm(), OfferIn(), "offer", _("The offer was sent to the client."),
+                            lambda data: offers.create_offer(deal_id, data, now()))
 
 
 @blp.post("/offers/<int:offer_id>/paid")

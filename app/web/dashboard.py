@@ -71,6 +71,19 @@ def deal_page(deal_id: int, failed_move: tuple | None = None, message: DealMessa
     return page, 422 if failed_move or message.errors or offer.errors or labels.errors else 200
 
 
+SECTIONS = {"message": "messages", "offer": "offers", "labels": "labels"}  # form name -> anchor on the deal page
+
+
+def submit_deal_form(deal_id: int, form, schema, name: str, done: str, action):
+    """Validate a form of the deal page, run its action, and return to its section (or show its errors)."""
+    data = form.validate() and load_into(form, schema, form.payload())
+    if data and attempt(form, lambda: action(data)):
+        db.session.commit()
+        flash(done, "success")
+        return redirect(url_for("web_dashboard.deal", deal_id=deal_id, _anchor=SECTIONS[name]))
+    return deal_page(deal_id, **{name: form})
+
+
 @blp.get("")
 @partner_page
 def board():
@@ -105,27 +118,17 @@ def deal(deal_id: int):
 @partner_page
 def write(deal_id: int):
     """Send the client a message, typed or from a quick response."""
-    form = DealMessageForm()
-    message = form.validate() and load_into(form, MessageIn(), form.payload())
-    if message and attempt(form, lambda: deals.post_partner_message(
-            deal_id, message.get("body"), message.get("template_id"), now())):
-        db.session.commit()
-        flash(_("Your message was sent."), "success")
-        return redirect(url_for("web_dashboard.deal", deal_id=deal_id, _anchor="messages"))
-    return deal_page(deal_id, message=form)
+    return submit_deal_form(deal_id, DealMessageForm(), MessageIn(), "message", _("Your message was sent."),
+                            lambda data: deals.post_partner_message(deal_id, data.get("body"),
+                                                                    data.get("template_id"), now()))
 
 
 @blp.post("/deals/<int:deal_id>/labels")
 @partner_page
 def set_labels(deal_id: int):
     """Replace a deal's labels (an empty field removes them all)."""
-    form = LabelsForm()
-    changes = form.validate() and load_into(form, DealChange(), form.payload())
-    if changes and attempt(form, lambda: deals.update_deal(deal_id, changes, now())):
-        db.session.commit()
-        flash(_("Saved."), "success")
-        return redirect(url_for("web_dashboard.deal", deal_id=deal_id, _anchor="labels"))
-    return deal_page(deal_id, labels=form)
+    return submit_deal_form(deal_id, LabelsForm(), DealChange(), "labels", _("Saved."),
+                            lambda data: deals.update_deal(deal_id, data, now()))
 
 
 @blp.post("/deals/<int:deal_id>/spam")
