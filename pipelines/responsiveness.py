@@ -75,6 +75,16 @@ class ResponsivenessFigures:
     p90_hours: float | None
 
 
+@dataclass(frozen=True)
+class ResponseTimes:
+    """Unrounded response-time statistics of the answered requests (None when there are none)."""
+
+    answered: int
+    mean: float | None
+    median: float | None
+    p90: float | None
+
+
 def target_hours(category: str, targets: Mapping[str, float] = DEFAULT_TARGETS) -> float:
     """Return the category's target in hours, the general one for an unknown category."""
     return targets.get(category, targets[GENERAL])
@@ -178,24 +188,45 @@ def figures(outcomes: Iterable[RequestOutcome]) -> ResponsivenessFigures:
     """Sum up outcomes: rate = met / counted; times over counted answered requests, late ones too."""
     outcomes = list(outcomes)
     counted = [outcome for outcome in outcomes if outcome.counted]
-    in_time = sum(1 for outcome in counted if outcome.met_target)
-    hours = sorted(o.response_hours for o in counted if o.response_hours is not None)
-    return ResponsivenessFigures(
-        counted_requests=len(counted),
-        answered_in_time=in_time,
-        answered=len(hours),
+    return summarise(
+        counted=len(counted),
+        in_time=sum(1 for outcome in counted if outcome.met_target),
         pending=sum(1 for outcome in outcomes if outcome.state is RequestState.PENDING),
-        response_rate=round(in_time / len(counted), 4) if counted else None,
-        mean_hours=round(statistics.fmean(hours), 2) if hours else None,
-        median_hours=round(statistics.median(hours), 2) if hours else None,
-        p90_hours=round(nearest_rank(hours, P90_PERCENT), 2) if hours else None,
+        times=response_times(sorted(o.response_hours for o in counted if o.response_hours is not None)),
     )
+
+
+def response_times(sorted_hours: list[float]) -> ResponseTimes:
+    """Return the count, mean, median and nearest-rank 90th percentile of sorted response times."""
+    if not sorted_hours:
+        return ResponseTimes(0, None, None, None)
+    return ResponseTimes(len(sorted_hours), statistics.fmean(sorted_hours), statistics.median(sorted_hours),
+                         nearest_rank(sorted_hours, P90_PERCENT))
+
+
+def summarise(counted: int, in_time: int, pending: int, times: ResponseTimes) -> ResponsivenessFigures:
+    """Return the figures as reported: the rate rounded to 4 places, hours to 2."""
+    return ResponsivenessFigures(
+        counted_requests=counted,
+        answered_in_time=in_time,
+        answered=times.answered,
+        pending=pending,
+        response_rate=round(in_time / counted, 4) if counted else None,
+        mean_hours=_round_hours(times.mean),
+        median_hours=_round_hours(times.median),
+        p90_hours=_round_hours(times.p90),
+    )
+
+
+def _round_hours(hours: float | None) -> float | None:
+    """Round hours to 2 places, keeping None."""
+    return None if hours is None else round(hours, 2)
 
 
 def nearest_rank(sorted_values: list[float], percent: int) -> float:
     """Return the nearest-rank percentile: the value at 1-based rank ceil(percent * n / 100).
 
-    Integer arithmetic keeps the rank exact (0.9 * 70 is 63.00000000000001 in floats).
+    Integer arithmetic keeps the rank exact, with no float rounding of percent * n / 100.
     """
     rank = max(1, -(-percent * len(sorted_values) // 100))
     return sorted_values[rank - 1]

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Deal, Message
+from app.services import responsiveness
 from tests.builders import make_partner, request_body
 
 H = timedelta(hours=1)
@@ -88,6 +89,14 @@ def test_figures_match_the_hand_computed_example(client, example_partner):
     assert general["response_time"] == {"mean_hours": 13.59, "median_hours": 5.0, "p90_hours": 30.0}
     assert (refund["counted_requests"], refund["response_rate"], refund["pending"]) == (3, 0.3333, 1)
     assert refund["response_time"] == {"mean_hours": 45.0, "median_hours": 45.0, "p90_hours": 50.0}
+
+
+def test_sql_and_python_paths_give_the_same_figures_on_the_example(client, example_partner, clock):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the figures are computed in SQL on PostgreSQL only")
+    in_sql = responsiveness.summaries_in_sql(example_partner.id, clock.now)
+    assert in_sql == responsiveness.summaries_in_python(example_partner.id, clock.now)
+    assert (in_sql[0].counted_requests, in_sql[0].mean_hours, in_sql[1]["refund"].p90_hours) == (17, 18.42, 50.0)
 
 
 def test_the_requests_behind_the_figures_are_listed(client, example_partner):

@@ -3,8 +3,10 @@
 Times `responsiveness.report` and `GET /api/v1/me/responsiveness` against a floor on PostgreSQL: one SQL
 statement computing, overall and per category (GROUPING SETS), the counted, met, pending and answered
 requests, the mean, the median (percentile_cont) and the 90th percentile (percentile_disc, i.e. nearest
-rank). On SQLite too, without a floor: SQLite (3.40 here) has no percentile_cont, so no single statement
-gives the median.
+rank). On PostgreSQL the service computes its figures in one statement too (`summaries_in_sql`); a second
+row times the Python path (`summaries_in_python`, SQLite's, which classifies every request) on the same
+data, after checking that both paths give the same figures. On SQLite too, without a floor: SQLite (3.40
+here) has no percentile_cont, so no single statement gives the median.
 
 Run: .venv/bin/python -m pytest tests/bench/test_responsiveness_bench.py -s -p no:cacheprovider -o addopts=""
 (BENCH_RESPONSIVENESS_REQUESTS / BENCH_RESPONSIVENESS_RUNS scale it; BENCH_RESPONSIVENESS_URL names the
@@ -54,13 +56,14 @@ SELECT category, count(*) FILTER (WHERE counted) AS counted, count(*) FILTER (WH
 FROM judged GROUP BY GROUPING SETS ((), (category)) ORDER BY category NULLS FIRST"""
 REPORT_PARTS = {  # label: (file, function) whose cumulative time the profile reports
     "responsiveness.report (all)": ("responsiveness.py", "report"),
-    "  responsiveness.outcomes (SQL + classify)": ("responsiveness.py", "outcomes"),
+    "  responsiveness.summaries_in_sql": ("responsiveness.py", "summaries_in_sql"),
+    "    responsiveness.judged_requests (building the subquery)": ("responsiveness.py", "judged_requests"),
+    "    responsiveness.figures_statement (building the statement)": ("responsiveness.py", "figures_statement"),
     "    Session.execute (the one SELECT)": ("scoping.py", "execute"),
-    "    pipelines.responsiveness.classify (per request)": ("responsiveness.py", "classify"),
-    "    UTCDateTime.process_result_value (3 per row)": ("types.py", "process_result_value"),
-    "  pipelines.responsiveness.figures (overall and per category)": ("responsiveness.py", "figures"),
-    "  pipelines.responsiveness.by_category": ("responsiveness.py", "by_category"),
+    "    pipelines.responsiveness.summarise (rounding, per row)": ("responsiveness.py", "summarise"),
 }
+HEADER = ("engine", "path", "service med", "service p95", "HTTP med", "HTTP p95", "floor med", "floor p95", "ratio",
+          "HTTP ratio", "goal: HTTP p95 < 50 ms")
 
 
 def floor_statement(targets: dict[str, float]):
@@ -114,39 +117,55 @@ def check_same(report: dict, floor: list) -> None:
             [float(row.mean), row.median, row.p90], abs=0.01)
 
 
-def test_responsiveness_latency(loaded):
-    """Time the service, the HTTP route and (PostgreSQL) the floor; print the table and, on PostgreSQL, a profile."""
+def test_responsiveness_latency(loaded, monkeypatch):
+    """Time the service, the HTTP route and (PostgreSQL) the floor, then on PostgreSQL the Python path too."""
     app, token = loaded
-    client, headers = app.test_client(), {"Authorization": f"Bearer {token}"}
     with app.app_context():
         version = crm_bench.server_version(db.engine)
-        postgres = version.startswith("postgresql")
         report = service_report()
         db.session.remove()
+        postgres = version.startswith("postgresql")
         if postgres:
-            check_same(report, floor_figures(app))
-        service = measure(service_report, RUNS, reset=db.session.remove)
+            check_paths_agree(report, floor_figures(app))
         floor = measure(lambda: floor_figures(app), RUNS) if postgres else None
-    answer = client.get("/api/v1/me/responsiveness", headers=headers)
-    assert answer.status_code == 200 and answer.get_json()["counted_requests"] == report["counted_requests"]
-    http = measure(lambda: client.get("/api/v1/me/responsiveness", headers=headers), RUNS)
+    rows = [time_path(app, token, version, "SQL" if postgres else "Python", floor)]
+    if postgres:
+        with monkeypatch.context() as patch:
+            patch.setattr(responsiveness, "summaries", responsiveness.summaries_in_python)
+            rows.append(time_path(app, token, version, "Python (as before)", floor))
     in_window = report["counted_requests"] + report["pending"]
     print_table(f"Responsiveness of a partner with {REQUESTS:,} requests in the window and {REQUESTS:,} before it"
                 f" ({in_window:,} counted or pending; spam and requests closed for another partner excluded),"
-                f" {RUNS} runs each, {version}",
-                ("engine", "service med", "service p95", "HTTP med", "HTTP p95", "floor med", "floor p95",
-                 "ratio", "HTTP ratio", "goal: HTTP p95 < 50 ms"), [latency_row(version, service, http, floor)])
+                f" {RUNS} runs each, {version}", HEADER, rows)
     if postgres:
         print_profile(app)
 
 
-def latency_row(version: str, service, http, floor) -> tuple:
+def check_paths_agree(report: dict, floor: list) -> None:
+    """Assert the SQL path equals the Python path exactly, and the floor's figures equal the report's."""
+    assert responsiveness.summaries_in_sql(PARTNER, NOW) == responsiveness.summaries_in_python(PARTNER, NOW)
+    db.session.remove()
+    check_same(report, floor)
+
+
+def time_path(app, token: str, version: str, path: str, floor) -> tuple:
+    """Time the service and GET /api/v1/me/responsiveness as the app stands; return the table line."""
+    client, headers = app.test_client(), {"Authorization": f"Bearer {token}"}
+    with app.app_context():
+        service = measure(service_report, RUNS, reset=db.session.remove)
+    answer = client.get("/api/v1/me/responsiveness", headers=headers)
+    assert answer.status_code == 200
+    http = measure(lambda: client.get("/api/v1/me/responsiveness", headers=headers), RUNS)
+    return latency_row(version, path, service, http, floor)
+
+
+def latency_row(version: str, path: str, service, http, floor) -> tuple:
     """Return the table's line (milliseconds); no floor on SQLite."""
     goal = ("met" if http.p95_ms < GOAL_MS else "missed") if floor else ""
     floor_cells = (ms(floor.median_ms), ms(floor.p95_ms), ratio(service.median_ms, floor.median_ms),
                    ratio(http.median_ms, floor.median_ms)) if floor else ("none: no percentile_cont", "", "", "")
-    return (version.split()[0], ms(service.median_ms), ms(service.p95_ms), ms(http.median_ms), ms(http.p95_ms),
-            *floor_cells, goal)
+    return (version.split()[0], path, ms(service.median_ms), ms(service.p95_ms), ms(http.median_ms),
+            ms(http.p95_ms), *floor_cells, goal)
 
 
 def print_profile(app) -> None:
