@@ -95,9 +95,9 @@ def sort_terms(query, sort: str, order: str) -> list:
 def list_contacts(partner_id: int, sort: str, order: str, page: int, per_page: int) -> ContactPage:
     """Return one sorted page of the partner's contacts."""
     query = contacts_query(partner_id).subquery()
-    total = db.session.scalar(select(func.count()).select_from(query))
-    rows = db.session.execute(select(query).order_by(*sort_terms(query, sort, order))
-                              .limit(per_page).offset((page - 1) * per_page)).mappings().all()
+    rows = db.session.execute(select(query, func.count().over().label("total")).order_by(
+        *sort_terms(query, sort, order)).limit(per_page).offset((page - 1) * per_page)).mappings().all()
+    total = rows[0]["total"] if rows else db.session.scalar(select(func.count()).select_from(query))
     return ContactPage(items=[contact_view(row) for row in rows], total=total, page=page, per_page=per_page)
 
 

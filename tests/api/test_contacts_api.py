@@ -93,6 +93,8 @@ def test_contacts_sort_every_way_and_paginate(client, book):
     page = client.get("/api/v1/contacts", headers=book.headers,
                       query_string={"sort": "name", "order": "asc", "per_page": 2, "page": 2}).get_json()
     assert (page["total"], [row["name"] for row in page["items"]]) == (5, ["Bob", "Cara"])
+    past_the_end = client.get("/api/v1/contacts", headers=book.headers, query_string={"per_page": 2, "page": 9})
+    assert (past_the_end.get_json()["total"], past_the_end.get_json()["items"]) == (5, [])
     assert client.get("/api/v1/contacts", headers=book.headers, query_string={"sort": "size"}).status_code == 422
 
 
