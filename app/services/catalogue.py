@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import Select, case, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Exists, ScalarSelect, Select, bindparam, exists, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -19,6 +19,7 @@ SCALAR_FIELDS = (
 )
 
 PROFILE_LOADS = (selectinload(Partner.services), selectinload(Partner.secondary_language_rows))
+SEARCH_ORDER = (Partner.ranking_score.desc(), Partner.id.asc())
 
 
 @dataclass(frozen=True)
@@ -151,22 +152,65 @@ def service_id(slug: str, field: str = "service") -> int:
     return found
 
 
-def filtered(filters: SearchFilters, field_prefix: str = "") -> Select:
-    """Return a SELECT of partners passing every given filter (one indexed query)."""
-    stmt = select(Partner)
+def known_service(filters: SearchFilters, field_prefix: str = "") -> None:
+    """Refuse a service filter that names no service."""
     if filters.service:
-        sid = service_id(filters.service, f"{field_prefix}service")
-        stmt = stmt.where(exists().where(
-            partner_services.c.partner_id == Partner.id, partner_services.c.service_id == sid))
-    for name in ("country", "type", "tier"):
-        if getattr(filters, name):
-            stmt = stmt.where(getattr(Partner, name) == getattr(filters, name))
-    if filters.language:
-        stmt = stmt.where(or_(Partner.primary_language == filters.language, exists().where(
-            PartnerLanguage.partner_id == Partner.id, PartnerLanguage.language == filters.language)))
+        service_id(filters.service, f"{field_prefix}service")
+
+
+def filtered(filters: SearchFilters, field_prefix: str = "") -> Select:
+    """Return a SELECT of partners passing every given filter, after refusing an unknown service."""
+    known_service(filters, field_prefix)
+    return matching(filters)
+
+
+def matching(filters: SearchFilters) -> Select:
+    """Return a SELECT of partners passing every given filter, in one statement (an unknown service matches none)."""
+    return matching_values(bound_values(filters))
+
+
+def reusable_matching(names: tuple[str, ...]) -> Select:
+    """Return the SELECT of `matching` for filters given by name, each value a parameter named after its filter."""
+    return matching_values({name: bindparam(name) for name in names})
+
+
+def bound_values(filters: SearchFilters) -> dict[str, str]:
+    """Return the value each given filter compares with (q as its LIKE pattern), by filter name."""
+    values = filters.given()
     if filters.q:
-        stmt = stmt.where(Partner.name.ilike(f"%{escape_like(filters.q)}%", escape="\\"))
+        values["q"] = f"%{escape_like(filters.q)}%"
+    return values
+
+
+def matching_values(values: dict) -> Select:
+    """Return a SELECT of partners passing the filters named in `values` (plain values or bound parameters)."""
+    stmt = select(Partner)
+    if "service" in values:
+        stmt = stmt.where(exists().where(partner_services.c.partner_id == Partner.id,
+                                         partner_services.c.service_id == service_key(values["service"])))
+    for name in ("country", "type", "tier"):
+        if name in values:
+            stmt = stmt.where(getattr(Partner, name) == values[name])
+    if "language" in values:
+        stmt = stmt.where(or_(Partner.primary_language == values["language"], speaks_as_secondary(values["language"])))
+    if "q" in values:
+        stmt = stmt.where(Partner.name.ilike(values["q"], escape="\\"))
     return stmt
+
+
+def service_key(slug: str | ColumnElement) -> ScalarSelect:
+    """Return a service's id looked up inside the statement that uses it (no round trip of its own)."""
+    return select(Service.id).where(Service.slug == slug).scalar_subquery()
+
+
+def speaks_as_secondary(language: str | ColumnElement) -> Exists:
+    """Return the condition that a partner lists the language among its secondary ones."""
+    return exists().where(PartnerLanguage.partner_id == Partner.id, PartnerLanguage.language == language)
+
+
+def among_secondary_speakers(language: str) -> ColumnElement:
+    """Return `speaks_as_secondary` as IN (its speakers), which lets SQLite drive from the language's index."""
+    return Partner.id.in_(select(PartnerLanguage.partner_id).where(PartnerLanguage.language == language))
 
 
 def escape_like(text: str) -> str:
@@ -174,28 +218,65 @@ def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def language_first(language: str | None) -> list:
-    """Return the ORDER BY term putting primary speakers of a language first (none without one)."""
-    return [case((Partner.primary_language == language, 0), else_=1)] if language else []
+def language_groups(filters: SearchFilters) -> list[Select]:
+    """Return the matching partners in language groups: primary, then secondary speakers (one group without)."""
+    language = filters.language
+    if not language:
+        return [matching(filters)]
+    any_language = matching(filters.without("language"))
+    return [any_language.where(Partner.primary_language == language),
+            any_language.where(Partner.primary_language != language, among_secondary_speakers(language))]
 
 
-def ranked(stmt: Select, language: str | None) -> Select:
-    """Order by language group (primary first), then score, then id for stability."""
-    return stmt.order_by(*language_first(language), Partner.ranking_score.desc(), Partner.id.asc())
+def counting(stmt: Select) -> Select:
+    """Return the SELECT counting the rows of a partner SELECT."""
+    return select(func.count()).select_from(stmt.order_by(None).subquery())
 
 
 def count(stmt: Select) -> int:
     """Count the rows of a partner SELECT."""
-    return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    return db.session.scalar(counting(stmt))
+
+
+def group_sizes(filters: SearchFilters, groups: list[Select]) -> list[int]:
+    """Count each group's partners in one statement; a service alone is counted on its partner_services rows."""
+    if filters.given().keys() == {"service"} and not filters.q:
+        counts = [select(func.count()).select_from(partner_services)
+                  .where(partner_services.c.service_id == service_key(filters.service))]
+    else:
+        counts = [counting(group) for group in groups]
+    return list(db.session.execute(select(*(each.scalar_subquery() for each in counts))).one())
+
+
+def page_slices(sizes: list[int], offset: int, limit: int) -> list[tuple[int, int, int]]:
+    """Return (group, offset, limit) of each group the rows offset..offset+limit of the groups end to end cover."""
+    slices = []
+    for number, size in enumerate(sizes):
+        if offset < size and limit > 0:
+            slices.append((number, offset, min(limit, size - offset)))
+            limit -= slices[-1][2]
+        offset = max(0, offset - size)
+    return slices
+
+
+def page_rows(groups: list[Select], sizes: list[int], offset: int, limit: int) -> list[Partner]:
+    """Return one page of the groups laid end to end, in search order, with their profiles (a query per group)."""
+    rows: list[Partner] = []
+    for number, skip, size in page_slices(sizes, offset, limit):
+        rows += db.session.scalars(
+            groups[number].order_by(*SEARCH_ORDER).limit(size).offset(skip).options(*PROFILE_LOADS))
+    return rows
 
 
 def search(filters: SearchFilters, page: int, per_page: int) -> SearchPage:
-    """Return one page of the catalogue, best first."""
-    stmt = filtered(filters)
-    rows = list(db.session.scalars(
-        ranked(stmt, filters.language).options(*PROFILE_LOADS).limit(per_page).offset((page - 1) * per_page)))
+    """Return one page of the catalogue, best first; with a language, primary speakers before secondary ones."""
+    groups = language_groups(filters)
+    sizes = group_sizes(filters, groups)
+    if not sum(sizes):
+        known_service(filters)
+    rows = page_rows(groups, sizes, (page - 1) * per_page, per_page)
     mark_language_match(rows, filters.language)
-    return SearchPage(items=rows, total=count(stmt), page=page, per_page=per_page)
+    return SearchPage(items=rows, total=sum(sizes), page=page, per_page=per_page)
 
 
 def mark_language_match(partners: list[Partner], language: str | None) -> None:

@@ -1,11 +1,12 @@
 """Lead intake: a client's request becomes deals in the chosen partners' first pipelines."""
+import functools
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, case, func, null, select
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.metrics import LEAD_REQUESTS
@@ -17,6 +18,7 @@ from app.services.links import client_link, public_url
 from app.services.outbox import enqueue_email
 from matching import (
     Candidate,
+    LanguageMatch,
     Pick,
     SearchFilters,
     has_capacity,
@@ -32,6 +34,14 @@ CAPACITY_WINDOW = timedelta(days=30)
 POOL_SIZE = 50
 MAX_POOLS = 20
 CATALOGUE_SOURCES = ("matched", "alternative")
+CATALOGUE_SOURCE_LIST = bindparam("catalogue_sources", CATALOGUE_SOURCES, expanding=True, literal_execute=True)
+POOL_ORDER = (Partner.ranking_band.desc(), Partner.last_assigned_at.asc().nulls_first(), Partner.id)
+RECENT_CATALOGUE_LEADS = select(func.count()).where(  # a partner's catalogue leads since :capacity_since
+    Deal.partner_id == Partner.id, Deal.source.in_(CATALOGUE_SOURCE_LIST),
+    Deal.created_at >= bindparam("capacity_since")).scalar_subquery()
+POOL_COLUMNS = (Partner.id, Partner.ranking_score, Partner.last_assigned_at, Partner.monthly_capacity,
+                Partner.accepting_requests,  # the 30-day load counts only where there is a capacity
+                case((Partner.monthly_capacity.is_not(None), RECENT_CATALOGUE_LEADS), else_=0))
 RELAXABLE_FILTERS = frozenset({"country", "language", "type", "tier"})
 CLIENT_DETAILS = ("phone", "language", "country", "timezone")  # kept when a later request leaves them out
 
@@ -127,28 +137,70 @@ def direct_pick(partner: Partner) -> Pick:
 
 def pick_partners(filters: SearchFilters, now: datetime, rng: random.Random) -> list[Pick]:
     """Choose up to three partners fairly among those passing every filter, within capacity."""
-    return pick_from(catalogue.filtered(filters, "filters."), filters, now, rng)
+    values = catalogue.bound_values(filters)
+    pool = read_pool(reusable_pool_statements(tuple(values)), values | capacity_since(now))
+    if not pool:
+        catalogue.known_service(filters, "filters.")
+    return select_partners(pool, filters, rng)
 
 
 def pick_from(stmt: Select, filters: SearchFilters, now: datetime, rng: random.Random) -> list[Pick]:
     """Choose up to three accepting partners of a partner SELECT, in the selection policy's order."""
+    pool = read_pool(pool_statements(stmt, filters.language or None), capacity_since(now))
+    return select_partners(pool, filters, rng)
+
+
+@functools.cache
+def reusable_pool_statements(names: tuple[str, ...]) -> list[Select]:
+    """Return pick_partners' pool SELECTs for filters given by name, built once: values are named parameters."""
+    language = bindparam("language") if "language" in names else None
+    return pool_statements(catalogue.reusable_matching(names), language)
+
+
+def pool_statements(stmt: Select, language: str | ColumnElement | None) -> list[Select]:
+    """Return the pages to read of a partner SELECT: accepting partners, primary speakers of a language first."""
     stmt = stmt.where(Partner.accepting_requests.is_(True))
-    if filters.language:
-        stmt = stmt.options(selectinload(Partner.secondary_language_rows))
-    order = [Partner.ranking_band.desc(), Partner.last_assigned_at.asc().nulls_first(), Partner.id]
-    groups = [stmt] if not filters.language else [
-        stmt.where(Partner.primary_language == filters.language),
-        stmt.where(Partner.primary_language != filters.language)]
+    groups = [stmt] if language is None else [
+        stmt.where(Partner.primary_language == language), stmt.where(Partner.primary_language != language)]
+    return [group.with_only_columns(*POOL_COLUMNS, spoken(language)).order_by(*POOL_ORDER)
+            .limit(bindparam("pool_size", type_=Integer)).offset(bindparam("pool_offset", type_=Integer))
+            for group in groups]
+
+
+def read_pool(statements: list[Select], params: dict) -> list[Candidate]:
+    """Read each group page by page in policy order until PICK_COUNT candidates have capacity (or MAX_POOLS)."""
     pool: list[Candidate] = []
-    for group in groups:
+    for stmt in statements:
         for page in range(MAX_POOLS):
-            partners = list(db.session.scalars(group.order_by(*order).limit(POOL_SIZE).offset(page * POOL_SIZE)))
-            pool += candidates(partners, filters.language, now)
-            if len(partners) < POOL_SIZE or sum(map(has_capacity, pool)) >= PICK_COUNT:
+            found = pool_page(stmt, params | {"pool_size": POOL_SIZE, "pool_offset": page * POOL_SIZE})
+            pool += found
+            if len(found) < POOL_SIZE or sum(map(has_capacity, pool)) >= PICK_COUNT:
                 break
         if sum(map(has_capacity, pool)) >= PICK_COUNT:
             break
-    return select_partners(pool, filters, rng)
+    return pool
+
+
+def pool_page(stmt: Select, params: dict) -> list[Candidate]:
+    """Read one page of candidates, language match and 30-day catalogue load included, in one statement."""
+    db.session.flush()  # as an ORM query would; plain rows need no ORM execution
+    rows = db.session.connection().execute(stmt, params)
+    return [Candidate(partner_id=partner_id, score=score, last_assigned_at=last_assigned_at, language_match=match,
+                      monthly_capacity=capacity, recent_catalogue_deals=recent, accepting_requests=accepting)
+            for partner_id, score, last_assigned_at, capacity, accepting, recent, match in rows]
+
+
+def capacity_since(now: datetime) -> dict[str, datetime]:
+    """Return the parameter of the pool statements' 30-day window."""
+    return {"capacity_since": now - CAPACITY_WINDOW}
+
+
+def spoken(language: str | ColumnElement | None) -> ColumnElement:
+    """Return how a partner speaks the language (a value or parameter) as a column: "primary", "secondary" or NULL."""
+    if language is None:
+        return null()
+    return case((Partner.primary_language == language, LanguageMatch.PRIMARY.value),
+                (catalogue.speaks_as_secondary(language), LanguageMatch.SECONDARY.value))
 
 
 def candidates(partners: list[Partner], language: str | None, now: datetime) -> list[Candidate]:
@@ -168,7 +220,7 @@ def recent_catalogue_deals(partner_ids: list[int], now: datetime) -> dict[int, i
         return {}
     rows = db.session.execute(
         select(Deal.partner_id, func.count()).where(
-            Deal.partner_id.in_(partner_ids), Deal.source.in_(CATALOGUE_SOURCES),
+            Deal.partner_id.in_(partner_ids), Deal.source.in_(CATALOGUE_SOURCE_LIST),
             Deal.created_at >= now - CAPACITY_WINDOW)
         .group_by(Deal.partner_id))
     return {partner_id: number for partner_id, number in rows}

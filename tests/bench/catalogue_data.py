@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from app.extensions import db
 from matching import RankingInputs, ranking_score, score_band
 
-GENERATOR_VERSION = 2  # bump whenever generated rows change, to invalidate cached databases
+GENERATOR_VERSION = 3  # bump whenever generated rows (or the statistics gathered) change, to invalidate caches
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)  # the moment the catalogue is generated "at"
 CHUNK = 10_000
 
@@ -174,13 +174,15 @@ def deal_row(deal_id: int, partner_id: int, pipeline_id: int, moment: datetime) 
 
 
 def load(connection: Connection, tables: dict[str, list[dict]]) -> None:
-    """Bulk-insert every table's rows with Core executemany, CHUNK rows at a time."""
+    """Bulk-insert every table's rows with Core executemany, CHUNK rows at a time; then gather SQLite's statistics."""
     for name, rows in tables.items():
         table = db.metadata.tables[name]
         for start in range(0, len(rows), CHUNK):
             connection.execute(insert(table), rows[start:start + CHUNK])
     if connection.dialect.name == "postgresql":
         reset_sequences(connection, [name for name, rows in tables.items() if rows and "id" in rows[0]])
+    else:
+        connection.exec_driver_sql("ANALYZE")  # SQLite's planner statistics (PostgreSQL: VACUUM ANALYZE, conftest)
 
 
 def reset_sequences(connection: Connection, table_names: list[str]) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from app.extensions import db
 from app.models import Partner
 from app.services import catalogue, intake
-from matching import SearchFilters
+from matching import LanguageMatch, SearchFilters
 from tests.bench.catalogue_data import NOW
 from tests.bench.settings import RUNS, SEED
 from tests.bench.timing import Row, measure, measure_pair
@@ -127,14 +127,15 @@ def pick(filters: SearchFilters):
 def spied_pool(filters: SearchFilters, monkeypatch) -> list[tuple[int, bool]]:
     """Run pick_partners once; return the partners it read, in order, as (id, speaks the language natively)."""
     read: list[tuple[int, bool]] = []
-    real = intake.candidates
+    real = intake.pool_page
 
-    def spy(partners, *args, **kwargs):
-        read.extend((partner.id, partner.primary_language == filters.language) for partner in partners)
-        return real(partners, *args, **kwargs)
+    def spy(*args, **kwargs):
+        page = real(*args, **kwargs)
+        read.extend((candidate.partner_id, candidate.language_match == LanguageMatch.PRIMARY) for candidate in page)
+        return page
 
     with monkeypatch.context() as patch:
-        patch.setattr(intake, "candidates", spy)
+        patch.setattr(intake, "pool_page", spy)
         assert len(pick(filters)) == 3
     return read
 

@@ -1,0 +1,85 @@
+"""Find-a-partner selection reads its pool in one statement per page: fresh values, language groups, capacity."""
+import random
+from datetime import timedelta
+
+import pytest
+
+from app.extensions import db
+from app.models import Partner
+from app.services import catalogue, intake
+from app.services.errors import Invalid
+from app.services.intake import submit_request
+from matching import SearchFilters
+from tests.builders import make_partner
+
+
+def picked(now, **filters) -> list[int]:
+    """Return the partner ids pick_partners chooses for email-marketing and the given filters."""
+    chosen = intake.pick_partners(SearchFilters(service="email-marketing", **filters), now, random.Random(1))
+    return [pick.partner_id for pick in chosen]
+
+
+def request(now, client: str, **target) -> None:
+    """Submit and commit a request from the client named: to `partner_id`, or matched by `filters` (email-marketing)."""
+    data = {"client": {"name": client, "email": f"{client}@example.org", "language": "en"},
+            "project": {"title": "Newsletter", "description": ""}, "category": "general"}
+    submit_request(data | (target or {"filters": {"service": "email-marketing"}}), now, random.Random(1))
+    db.session.commit()
+
+
+def rank_higher(partner_id: int) -> None:
+    """Give a partner a track record that puts it in a better score band."""
+    partner = db.session.get(Partner, partner_id)
+    partner.completed_projects, partner.reviews_count, partner.rating_sum = 40, 20, 96
+    catalogue.refresh_ranking(partner)
+    db.session.commit()
+
+
+def test_filters_of_the_same_shape_bind_their_own_values(ctx, clock):
+    german = {make_partner(clock.now).id for _ in range(3)}
+    austrian = {make_partner(clock.now, country="AT").id for _ in range(3)}
+    assert set(picked(clock.now, country="DE")) == german
+    assert set(picked(clock.now, country="AT")) == austrian
+    assert picked(clock.now, country="FR") == []
+
+
+def test_primary_speakers_come_first_then_secondary_ones(ctx, clock):
+    natives = {make_partner(clock.now, country="GB", primary_language="en", secondary_languages=[]).id
+               for _ in range(2)}
+    secondary = {make_partner(clock.now).id for _ in range(2)}  # German, English as a second language
+    french = make_partner(clock.now, secondary_languages=["fr"]).id
+    chosen = intake.pick_partners(SearchFilters(service="email-marketing", language="en"), clock.now,
+                                  random.Random(1))
+    assert {pick.partner_id for pick in chosen[:2]} == natives and chosen[2].partner_id in secondary
+    assert [pick.reason["language_match"] for pick in chosen] == ["primary", "primary", "secondary"]
+    assert picked(clock.now, language="fr") == [french]
+
+
+def test_pages_run_past_partners_at_capacity(ctx, clock, monkeypatch):
+    full = [make_partner(clock.now, monthly_capacity=1).id for _ in range(4)]
+    request(clock.now, "c0")
+    request(clock.now, "c1")  # three, then the fourth: all four are at capacity now
+    for partner_id in full:
+        rank_higher(partner_id)  # first in selection order, two pages of them
+    fresh = {make_partner(clock.now).id for _ in range(3)}
+    monkeypatch.setattr(intake, "POOL_SIZE", 2)
+    assert set(picked(clock.now)) == fresh
+
+
+def test_only_recent_catalogue_leads_count_against_capacity(ctx, clock):
+    old_lead = make_partner(clock.now, country="AT", monthly_capacity=1).id
+    request(clock.now, "c0", filters={"service": "email-marketing", "country": "AT"})
+    clock.advance(days=30, seconds=1)
+    direct_only = make_partner(clock.now, country="FR", primary_language="fr", monthly_capacity=1).id
+    request(clock.now, "c1", partner_id=direct_only)
+    recent_lead = make_partner(clock.now, country="PL", primary_language="pl", monthly_capacity=1).id
+    request(clock.now - timedelta(days=1), "c2", filters={"service": "email-marketing", "country": "PL"})
+    assert set(picked(clock.now)) == {old_lead, direct_only}
+    assert picked(clock.now, country="PL") == [] and recent_lead not in picked(clock.now)
+
+
+def test_an_unknown_service_is_refused_not_unmatched(ctx, clock):
+    make_partner(clock.now)
+    with pytest.raises(Invalid) as refused:
+        intake.pick_partners(SearchFilters(service="no-such-service"), clock.now, random.Random(1))
+    assert "filters.service" in refused.value.fields
