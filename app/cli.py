@@ -7,6 +7,7 @@ from datetime import datetime
 import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import text
 
 from app.clock import system_now
 from app.extensions import db
@@ -35,6 +36,8 @@ def parse_now(value: str | None) -> datetime:
 def demo_load(partner_count: int, seed: int) -> None:
     """Load demo services, partners and deals (skipped when partners exist)."""
     summary = demo.load(partner_count, random.Random(seed), system_now())
+    db.session.commit()
+    db.session.execute(text("ANALYZE"))  # planner statistics for the new rows (SQLite never gathers its own)
     db.session.commit()
     click.echo(json.dumps(summary))
 
