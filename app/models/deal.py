@@ -2,7 +2,7 @@
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -11,6 +11,8 @@ from app.models.lead_request import LeadRequest
 from app.models.partner import Partner
 from app.models.tenant import TenantOwned
 from app.models.types import UTCDateTime, money
+
+CATALOGUE_DEAL = text("source IN ('matched', 'alternative')")
 
 
 class DealLabel(db.Model):
@@ -60,6 +62,8 @@ class Deal(TenantOwned, db.Model):
     __table_args__ = (
         Index("ix_deals_partner_status", "partner_id", "status", "id"),
         Index("ix_deals_partner_created", "partner_id", "created_at"),
+        Index("ix_deals_partner_catalogue_created", "partner_id", "created_at",  # the 30-day capacity count
+              postgresql_where=CATALOGUE_DEAL, sqlite_where=CATALOGUE_DEAL),
         Index("ix_deals_partner_clock", "partner_id", "clock_started_at"),
         Index("ix_deals_partner_respond_by", "partner_id", "respond_by"),
         Index("ix_deals_request", "request_id"),

@@ -1,30 +1,38 @@
 """Follow-ups: a request nobody answered within FOLLOW_UP_AFTER_HOURS offers the client other partners."""
 import random
-from collections import Counter
+from collections import Counter, defaultdict
+from dataclasses import replace
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, select, update
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import Deal, LeadRequest, Partner, partner_services
-from app.services import catalogue, intake
+from app.models import Deal, LeadRequest, Partner
+from app.services import intake
+from app.services.candidate_pools import Ask, CandidatePools, services_of
 from app.services.errors import Conflict, Invalid, NotFound
 from app.services.links import client_link, public_url
-from app.services.outbox import enqueue_email
+from app.services.outbox import add_all_once, email_row
 from matching import Pick, SearchFilters
-from pipelines.followup import needs_follow_up
+from pipelines.followup import DealReply, follow_up_outcome
+
+Replies = dict[int, list[tuple[int, DealReply]]]  # per request: (partner id, reply) of each of its deals
 
 BATCH = 500
 
 
 def sweep(now: datetime, rng: random.Random, batch: int = BATCH) -> Counter:
-    """Decide every due follow-up once, batch by batch; return the outcomes counted."""
+    """Decide every due follow-up once, batch by batch; return the outcomes counted.
+
+    The candidate pools are read once for the whole sweep, as of its start: the sweep itself changes no partner.
+    """
     outcomes: Counter = Counter()
+    pools = CandidatePools(now)
     while True:
         claimed = claim_due(now, batch)
-        for request in db.session.scalars(select(LeadRequest).where(LeadRequest.id.in_(claimed))):
-            outcomes[follow_up(request, now, rng)] += 1
+        outcomes.update(follow_up(claimed, now, rng, pools))
         db.session.commit()
         if len(claimed) < batch:
             return outcomes
@@ -43,58 +51,86 @@ def claim_due(now: datetime, limit: int) -> list[int]:
     return list(result.scalars())
 
 
-def follow_up(request: LeadRequest, now: datetime, rng: random.Random) -> str:
-    """Offer the client alternatives if nobody answered in time; record and return the outcome."""
-    deals = intake.request_deals(request.id)
-    outcome = decide(request, deals, now)
-    if outcome == "due":
-        picks = alternatives(request, deals, now, rng)
-        outcome = "sent" if picks else "no_alternatives"
-        if picks:
-            offer_alternatives(request, [pick.partner_id for pick in picks], now)
-    request.follow_up_outcome = outcome
-    if outcome == "not_due":
-        request.follow_up_done_at = None
-    return outcome
+def follow_up(request_ids: list[int], now: datetime, rng: random.Random, pools: CandidatePools) -> Counter:
+    """Decide claimed requests together: offer alternatives where nobody answered in time; record the outcomes."""
+    if not request_ids:
+        return Counter()
+    requests = list(db.session.scalars(select(LeadRequest).where(LeadRequest.id.in_(request_ids))
+                                       .order_by(LeadRequest.id).options(joinedload(LeadRequest.client))))
+    deals = deal_replies(request_ids)
+    outcomes = {request.id: decide(request, deals[request.id], now) for request in requests}
+    due = [request for request in requests if outcomes[request.id] == "due"]
+    offers = {request: picks for request, picks in zip(due, alternatives(due, deals, rng, pools), strict=True)
+              if picks}
+    offer_alternatives(offers, pools, now)
+    outcomes |= {request.id: "sent" if request in offers else "no_alternatives" for request in due}
+    record(outcomes, {request.id: picks for request, picks in offers.items()})
+    return Counter(outcomes.values())
 
 
-def decide(request: LeadRequest, deals: list[Deal], now: datetime) -> str:
+def deal_replies(request_ids: list[int]) -> Replies:
+    """Return, per request, the partner and the replies (first response, spam mark) of each of its deals."""
+    found: Replies = defaultdict(list)
+    for request_id, partner_id, first_response_at, spam_marked_at in db.session.execute(
+            select(Deal.request_id, Deal.partner_id, Deal.first_response_at, Deal.spam_marked_at)
+            .where(Deal.request_id.in_(request_ids)).order_by(Deal.id)):
+        found[request_id].append((partner_id, DealReply(first_response_at, spam_marked_at)))
+    return found
+
+
+def decide(request: LeadRequest, deals: list[tuple[int, DealReply]], now: datetime) -> str:
     """Say why a request gets no follow-up ("unmatched", "answered", "spam", "not_due"), or "due"."""
-    if not deals:
-        return "unmatched"
-    answered = any(d.first_response_at and d.first_response_at <= request.follow_up_due_at for d in deals)
-    spam = all(d.spam_marked_at is not None for d in deals)
-    if needs_follow_up(created_at=request.created_at, now=now, answered=answered, spam=spam,
-                       after_hours=current_app.config["FOLLOW_UP_AFTER_HOURS"], already_sent=False):
-        return "due"
-    return "answered" if answered else "spam" if spam else "not_due"
+    return follow_up_outcome(created_at=request.created_at, due_at=request.follow_up_due_at, now=now,
+                             after_hours=current_app.config["FOLLOW_UP_AFTER_HOURS"],
+                             deals=[reply for _, reply in deals])
 
 
-def alternatives(request: LeadRequest, deals: list[Deal], now: datetime, rng: random.Random) -> list[Pick]:
-    """Pick up to three other partners for the request (same filters; for a direct one, the partner's profile)."""
-    contacted = [deal.partner_id for deal in deals]
+def alternatives(requests: list[LeadRequest], deals: Replies, rng: random.Random,
+                 pools: CandidatePools) -> list[list[int]]:
+    """Pick up to three other partners per request (same filters; for a direct one, the partner's profile)."""
+    direct_ids = {request.direct_partner_id for request in requests if request.mode == "direct"}
+    services = services_of(direct_ids)
+    direct = {partner_id: Ask(SearchFilters(country=country, language=language), services[partner_id], frozenset())
+              for partner_id, country, language in db.session.execute(
+                  select(Partner.id, Partner.country, Partner.primary_language).where(Partner.id.in_(direct_ids)))}
+    return pools.pick([ask(request, direct, frozenset(partner_id for partner_id, _ in deals[request.id]))
+                       for request in requests], rng)
+
+
+def ask(request: LeadRequest, direct: dict[int, Ask], contacted: frozenset[int]) -> Ask:
+    """Describe whom a request may be offered: a matched one's filters; a direct one's partner's country, language
+    and one of its services."""
     if request.mode == "matched":
-        filters = SearchFilters(**request.filters)
-        stmt = catalogue.filtered(filters)
-    else:
-        partner = db.session.get(Partner, request.direct_partner_id)
-        filters = SearchFilters(country=partner.country, language=partner.primary_language)
-        stmt = catalogue.filtered(filters).where(exists().where(
-            partner_services.c.partner_id == Partner.id,
-            partner_services.c.service_id.in_([service.id for service in partner.services])))
-    return intake.pick_from(stmt.where(Partner.id.not_in(contacted)), filters, now, rng)
+        return Ask(SearchFilters(**request.filters), None, contacted)
+    return replace(direct[request.direct_partner_id], contacted=contacted)
 
 
-def offer_alternatives(request: LeadRequest, partner_ids: list[int], now: datetime) -> None:
-    """Remember the offered partners and email the client, once per request."""
-    request.alternatives = partner_ids
-    partners = [db.session.get(Partner, partner_id) for partner_id in partner_ids]
-    client = request.client
-    enqueue_email(
-        key=f"follow-up:{request.id}", to=client.email, template="follow_up_alternatives",
-        language=client.language, now=now, context={
-            "client_name": client.name, "project_title": request.title, "client_link": client_link(client.id),
-            "partners": [{"name": p.name, "profile_url": public_url(f"partners/{p.id}")} for p in partners]})
+def offer_alternatives(offers: dict[LeadRequest, list[int]], pools: CandidatePools, now: datetime) -> None:
+    """Email each client the partners offered (once per request), in one statement."""
+    add_all_once([email_row(
+        key=f"follow-up:{request.id}", to=request.client.email, template="follow_up_alternatives",
+        language=request.client.language, now=now, context={
+            "client_name": request.client.name, "project_title": request.title,
+            "client_link": client_link(request.client_id),
+            "partners": [{"name": pools.profiles[partner_id].name, "profile_url": public_url(f"partners/{partner_id}")}
+                         for partner_id in picks]})
+        for request, picks in offers.items()])
+
+
+def record(outcomes: dict[int, str], offered: dict[int, list[int]]) -> None:
+    """Write the outcomes: the offered partners row by row, every other outcome in one statement (not_due: undone)."""
+    if offered:
+        db.session.execute(update(LeadRequest), [
+            {"id": request_id, "follow_up_outcome": "sent", "alternatives": picks}
+            for request_id, picks in offered.items()])
+    others: defaultdict[str, list[int]] = defaultdict(list)
+    for request_id, outcome in outcomes.items():
+        if request_id not in offered:
+            others[outcome].append(request_id)
+    for outcome, request_ids in others.items():
+        undone = {"follow_up_done_at": None} if outcome == "not_due" else {}
+        db.session.execute(update(LeadRequest).where(LeadRequest.id.in_(request_ids))
+                           .values(follow_up_outcome=outcome, **undone).execution_options(synchronize_session=False))
 
 
 def send_to_alternatives(client_id: int, request_id: int, partner_ids: list[int], now: datetime) -> intake.IntakeResult:

@@ -3,6 +3,7 @@ import json
 import uuid
 from datetime import datetime
 
+from sqlalchemy import Insert
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
@@ -10,29 +11,43 @@ from app.models import OutboxMessage, Partner
 from app.models.outbox import PENDING
 from notifications.rendering import render_email
 
+ROW_FIELDS = ("channel", "dedupe_key", "payload", "partner_id", "next_attempt_at", "created_at")
+
 
 def add_once(row: OutboxMessage) -> bool:
     """Insert a row unless its dedupe key exists, in one statement; tell whether it was added."""
+    stmt = insert_new().values({name: getattr(row, name) for name in ROW_FIELDS})
+    return db.session.execute(stmt.returning(OutboxMessage.__table__.c.id)).first() is not None
+
+
+def add_all_once(rows: list[dict]) -> None:
+    """Insert rows (their ROW_FIELDS values) in one multi-row statement, skipping those whose dedupe key exists."""
+    if rows:
+        db.session.execute(insert_new(), rows)  # executemany: SQLAlchemy sends the rows as multi-row VALUES
+
+
+def insert_new() -> Insert:
+    """Return the INSERT of a pending row that does nothing when the row's dedupe key exists."""
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    values = {name: getattr(row, name) for name in (
-        "channel", "dedupe_key", "payload", "partner_id", "next_attempt_at", "created_at")}
-    stmt = insert(OutboxMessage.__table__).values(status=PENDING, attempts=0, **values)
-    stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxMessage.__table__.c.id)
-    return db.session.execute(stmt).first() is not None
+    return (insert(OutboxMessage.__table__).values(status=PENDING, attempts=0)
+            .on_conflict_do_nothing(index_elements=["dedupe_key"]))
 
 
-def enqueue_email(
+def email_row(
     *, key: str, to: str, template: str, language: str | None, context: dict, now: datetime,
     partner_id: int | None = None, extra: dict | None = None,
-) -> bool:
-    """Render an email and queue it under a unique key; `extra` rides along in the payload."""
+) -> dict:
+    """Render an email into the values of its outbox row; `extra` rides along in the payload."""
     rendered = render_email(template, language, context)
     payload = {"to": to, "subject": rendered.subject, "text": rendered.text, "html": rendered.html,
                "template": template} | (extra or {})
-    return add_once(OutboxMessage(
-        channel="email", dedupe_key=key, payload=payload, partner_id=partner_id,
-        next_attempt_at=now, created_at=now,
-    ))
+    return {"channel": "email", "dedupe_key": key, "payload": payload, "partner_id": partner_id,
+            "next_attempt_at": now, "created_at": now}
+
+
+def enqueue_email(**fields) -> bool:
+    """Render an email and queue it under a unique key (the fields of email_row)."""
+    return add_once(OutboxMessage(**email_row(**fields)))
 
 
 def enqueue_webhook(partner: Partner, event_type: str, data: dict, now: datetime, key: str) -> bool:
@@ -46,4 +61,3 @@ def enqueue_webhook(partner: Partner, event_type: str, data: dict, now: datetime
         channel="webhook", dedupe_key=key, payload=payload, partner_id=partner.id,
         next_attempt_at=now, created_at=now,
     ))
-

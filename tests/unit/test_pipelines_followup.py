@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pipelines.followup import follow_up_due_at, needs_follow_up
+from pipelines.followup import DealReply, follow_up_due_at, follow_up_outcome, needs_follow_up
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -103,3 +103,36 @@ def test_now_in_another_zone_is_compared_as_an_instant():
     now = (CREATED + timedelta(hours=72)).astimezone(NEW_YORK)
 
     assert check(now=now) is True
+
+
+DUE = CREATED + timedelta(hours=72)
+QUIET = DealReply(first_response_at=None, spam_marked_at=None)
+
+
+def outcome(*deals: DealReply, now: datetime = DUE) -> str:
+    return follow_up_outcome(created_at=CREATED, due_at=DUE, now=now, after_hours=72, deals=deals)
+
+
+def test_a_request_without_deals_is_unmatched():
+    assert outcome() == "unmatched"
+
+
+def test_unanswered_deals_are_due_at_the_due_time_and_not_before():
+    assert outcome(QUIET, QUIET) == "due"
+    assert outcome(QUIET, now=DUE - timedelta(seconds=1)) == "not_due"
+
+
+def test_one_answer_by_the_due_time_is_enough():
+    answered = DealReply(first_response_at=DUE, spam_marked_at=None)
+    assert outcome(QUIET, answered, now=DUE + timedelta(days=2)) == "answered"
+
+
+def test_an_answer_after_the_due_time_comes_too_late():
+    late = DealReply(first_response_at=DUE + timedelta(seconds=1), spam_marked_at=None)
+    assert outcome(late, now=DUE + timedelta(days=1)) == "due"
+
+
+def test_spam_only_when_every_deal_was_marked():
+    spam = DealReply(first_response_at=None, spam_marked_at=CREATED + timedelta(hours=1))
+    assert outcome(spam, spam) == "spam"
+    assert outcome(spam, QUIET) == "due"
