@@ -3,13 +3,14 @@
 import logging
 import random
 from collections.abc import Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
 from notifications.message import EmailMessage, WebhookMessage
-from notifications.transports import DeliveryError, Transport
+from notifications.transports import DeliveryError, Transport, batch_sender
 
 logger = logging.getLogger("notifications")
 
@@ -116,10 +117,13 @@ def dispatch(
     sender: str,
     limit: int = 100,
 ) -> DispatchReport:
-    """Send a batch of claimed items; one failing item never stops the others."""
+    """Send a batch of claimed items, a connection per transport; one failing item never stops the others."""
     report = DispatchReport()
-    for item in store.claim(worker_id, now, limit):
-        report.record(_deliver(store, transports, item, now, rng, sender))
+    items = store.claim(worker_id, now, limit)
+    with ExitStack() as stack:
+        senders = {name: stack.enter_context(batch_sender(transport)) for name, transport in transports.items()}
+        for item in items:
+            report.record(_deliver(store, senders, item, now, rng, sender))
     return report
 
 

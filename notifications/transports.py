@@ -7,9 +7,11 @@ import os
 import smtplib
 import ssl
 import tempfile
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import requests
@@ -127,16 +129,25 @@ class SmtpTransport:
     resend_is_safe: bool = False
 
     def send(self, message: EmailMessage) -> None:
-        """Deliver one message, classifying each failure by the stage it happened in."""
+        """Deliver one message on a connection of its own."""
+        with self.open_batch() as session:
+            session.send(message)
+
+    @contextmanager
+    def open_batch(self) -> Iterator["SmtpSession"]:
+        """Yield a sender that keeps one connection open for many messages, and closes it at the end."""
+        session = SmtpSession(self)
         try:
-            client = self._connect()
+            yield session
+        finally:
+            session.close()
+
+    def connect(self) -> smtplib.SMTP:
+        """Open, secure and authenticate a session, or raise a retryable DeliveryError."""
+        try:
+            return self._connect()
         except (smtplib.SMTPException, OSError) as error:
             raise DeliveryError(f"SMTP connection failed: {error}", retryable=True) from error
-        try:
-            self._open_envelope(client, message)
-            _transmit(client, message)
-        finally:
-            _hang_up(client)
 
     def _connect(self) -> smtplib.SMTP:
         """Open, secure and authenticate a session."""
@@ -156,7 +167,7 @@ class SmtpTransport:
             raise
         return client
 
-    def _open_envelope(self, client: smtplib.SMTP, message: EmailMessage) -> None:
+    def open_envelope(self, client: smtplib.SMTP, message: EmailMessage) -> None:
         """Announce the sender and the recipient."""
         sender = self.envelope_sender or email.utils.parseaddr(message.sender)[1]
         recipient = email.utils.parseaddr(message.to)[1]
@@ -166,8 +177,73 @@ class SmtpTransport:
             _expect(client.rcpt(recipient), {250, 251})
         except UnicodeEncodeError as error:
             raise DeliveryError("non-ASCII addresses need SMTPUTF8", retryable=False) from error
+        except (smtplib.SMTPServerDisconnected, ConnectionError) as error:
+            raise ConnectionGone(f"SMTP envelope failed: {error}", retryable=True) from error
         except (smtplib.SMTPException, OSError) as error:
             raise DeliveryError(f"SMTP envelope failed: {error}", retryable=True) from error
+
+
+class ConnectionGone(DeliveryError):
+    """The SMTP server had closed a reused connection by the time of the envelope: nothing of the message was sent."""
+
+
+class SmtpSession:
+    """Send messages over one SMTP connection, opened on the first message.
+
+    A reused connection the server closed while idle is replaced once, before anything of the message was sent.
+    After any failure the connection is dropped, so the next message starts on a fresh one.
+    """
+
+    def __init__(self, transport: SmtpTransport) -> None:
+        self.transport = transport
+        self.client: smtplib.SMTP | None = None
+
+    @property
+    def name(self) -> str:
+        """Name the transport."""
+        return self.transport.name
+
+    @property
+    def resend_is_safe(self) -> bool:
+        """Tell whether a re-send is harmless (never, for SMTP)."""
+        return self.transport.resend_is_safe
+
+    def send(self, message: EmailMessage) -> None:
+        """Deliver one message, classifying each failure by the stage it happened in."""
+        if self.client is not None:
+            try:
+                return self._deliver(self.client, message)
+            except ConnectionGone:
+                pass
+        return self._deliver(self.transport.connect(), message)
+
+    def _deliver(self, client: smtplib.SMTP, message: EmailMessage) -> None:
+        """Send the envelope and the DATA on a client; keep it for the next message unless something failed."""
+        self.client = client
+        try:
+            self.transport.open_envelope(client, message)
+            _transmit(client, message)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Say QUIT, if a connection is open."""
+        if self.client is not None:
+            _hang_up(self.client)
+            self.client = None
+
+
+@runtime_checkable
+class Batching(Protocol):
+    """A transport that sends a batch of messages better on one connection."""
+
+    def open_batch(self) -> AbstractContextManager[Transport[Any]]: ...
+
+
+def batch_sender(transport: Transport[MessageT]) -> AbstractContextManager[Transport[MessageT]]:
+    """Return a context yielding what sends a batch: the transport's batch session if it keeps one, else itself."""
+    return transport.open_batch() if isinstance(transport, Batching) else nullcontext(transport)
 
 
 def _transmit(client: smtplib.SMTP, message: EmailMessage) -> None:

@@ -173,3 +173,62 @@ def test_connection_lost_during_data_may_have_delivered(start_server: StartServe
         transport.send(make_email())
     assert caught.value.maybe_delivered
     assert transport.resend_is_safe is False
+
+
+@dataclass
+class CountingMailbox(Mailbox):
+    """A mailbox noting the connection (client port) each MAIL came on; it can drop one idle connection."""
+
+    peers: list[int] = field(default_factory=list)
+    refused: frozenset[str] = frozenset()
+    drop_second_mail: bool = False
+    mails: int = 0
+
+    async def handle_RCPT(
+        self, server: Any, session: Session, envelope: Envelope, address: str, options: list
+    ) -> str:
+        if address in self.refused:
+            return "550 5.1.1 No such user"
+        return await super().handle_RCPT(server, session, envelope, address, options)
+
+    async def handle_MAIL(
+        self, server: Any, session: Session, envelope: Envelope, address: str, options: list
+    ) -> str:
+        self.mails += 1
+        self.peers.append(session.peer[1])
+        if self.drop_second_mail and self.mails == 2:
+            server.transport.close()  # as if the server had timed the idle connection out
+        envelope.mail_from = address
+        return "250 OK"
+
+
+def test_a_batch_goes_out_on_one_connection(start_server: StartServer) -> None:
+    mailbox = CountingMailbox()
+    transport = transport_from_url(f"smtp://127.0.0.1:{start_server(mailbox)}")
+    with transport.open_batch() as session:
+        for number in range(3):
+            session.send(make_email(idempotency_key=f"key-{number}"))
+    assert len(mailbox.received) == 3
+    assert len(set(mailbox.peers)) == 1
+
+
+def test_a_connection_the_server_closed_between_messages_is_replaced_without_loss(start_server: StartServer) -> None:
+    mailbox = CountingMailbox(drop_second_mail=True)
+    transport = transport_from_url(f"smtp://127.0.0.1:{start_server(mailbox)}")
+    with transport.open_batch() as session:
+        session.send(make_email(idempotency_key="first"))
+        session.send(make_email(idempotency_key="second"))
+    assert len(mailbox.received) == 2
+    assert len(set(mailbox.peers)) == 2
+
+
+def test_after_a_refusal_the_batch_goes_on_on_a_fresh_connection(start_server: StartServer) -> None:
+    mailbox = CountingMailbox(refused=frozenset({"nobody@example.org"}))
+    transport = transport_from_url(f"smtp://127.0.0.1:{start_server(mailbox)}")
+    with transport.open_batch() as session:
+        with pytest.raises(DeliveryError) as caught:
+            session.send(make_email(to="nobody@example.org"))
+        session.send(make_email())
+    assert not caught.value.retryable
+    assert [envelope.rcpt_tos for envelope in mailbox.received] == [["maria@example.org"]]
+    assert len(set(mailbox.peers)) == 2

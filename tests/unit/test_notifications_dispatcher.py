@@ -2,6 +2,8 @@
 
 import json
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
@@ -276,3 +278,26 @@ def test_retry_delay_never_undercuts_retry_after() -> None:
 
 def test_retry_delay_is_reproducible_with_the_same_seed() -> None:
     assert retry_delay(4, random.Random(42)) == retry_delay(4, random.Random(42))
+
+
+@dataclass
+class BatchingTransport(RecordingTransport):
+    """A recording transport that sends a batch inside a session, noting when sessions open and close."""
+
+    sessions: list[str] = field(default_factory=list)
+
+    @contextmanager
+    def open_batch(self) -> Iterator[RecordingTransport]:
+        self.sessions.append("open")
+        try:
+            yield self
+        finally:
+            self.sessions.append("closed")
+
+
+def test_a_batch_is_sent_in_one_session_closed_even_after_a_poison_item() -> None:
+    store = InMemoryOutbox(make_email_item(1), make_email_item(2), make_email_item(3))
+    transport = BatchingTransport(store, failures={"email-2": RuntimeError("template bug")})
+    assert run(store, email=transport) == DispatchReport(sent=2, retried=1)
+    assert transport.sessions == ["open", "closed"]
+    assert [message.idempotency_key for message in transport.sent] == ["email-1", "email-3"]
