@@ -48,8 +48,8 @@ def open_deals(*, request: LeadRequest, openings: list[tuple[Partner, dict]], so
     for deal in deals:
         record_opening(deal, now)
     db.session.flush()
-    for deal, (partner, _) in zip(deals, openings, strict=True):
-        notices.new_deal_email(deal, partner, now)
+    notices.new_deal_emails([(deal, partner) for deal, (partner, _) in zip(deals, openings, strict=True)], now)
+    for deal in deals:
         auto_reply.answer_if_away(deal, now)
     return deals
 

@@ -4,11 +4,11 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import Insert
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
 from app.models import OutboxMessage, Partner
 from app.models.outbox import PENDING
+from app.services import upserts
 from notifications.rendering import render_email
 
 ROW_FIELDS = ("channel", "dedupe_key", "payload", "partner_id", "next_attempt_at", "created_at")
@@ -16,8 +16,8 @@ ROW_FIELDS = ("channel", "dedupe_key", "payload", "partner_id", "next_attempt_at
 
 def add_once(row: OutboxMessage) -> bool:
     """Insert a row unless its dedupe key exists, in one statement; tell whether it was added."""
-    stmt = insert_new().values({name: getattr(row, name) for name in ROW_FIELDS})
-    return db.session.execute(stmt.returning(OutboxMessage.__table__.c.id)).first() is not None
+    values = {name: getattr(row, name) for name in ROW_FIELDS}  # bound parameters: one cached statement
+    return db.session.execute(insert_new().returning(OutboxMessage.__table__.c.id), values).first() is not None
 
 
 def add_all_once(rows: list[dict]) -> None:
@@ -28,8 +28,7 @@ def add_all_once(rows: list[dict]) -> None:
 
 def insert_new() -> Insert:
     """Return the INSERT of a pending row that does nothing when the row's dedupe key exists."""
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    return (insert(OutboxMessage.__table__).values(status=PENDING, attempts=0)
+    return (upserts.insert(OutboxMessage.__table__).values(status=PENDING, attempts=0)
             .on_conflict_do_nothing(index_elements=["dedupe_key"]))
 
 
