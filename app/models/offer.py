@@ -31,6 +31,9 @@ class Offer(TenantOwned, db.Model):
 
     __table_args__ = (
         Index("ix_offers_partner_client", "partner_id", "client_id", "created_at"),
+        Index("ix_offers_partner_paid", "partner_id", "client_id",  # My Contacts reads paid offers from the index only
+              postgresql_include=["currency", "amount", "paid_at", "deal_id"],
+              postgresql_where=text("paid_at IS NOT NULL"), sqlite_where=text("paid_at IS NOT NULL")),
         Index("ix_offers_deal", "deal_id"),
         Index("ix_offers_reminder_due", "reminder_due_at", postgresql_where=text("reminder_due_at IS NOT NULL"),
               sqlite_where=text("reminder_due_at IS NOT NULL")),
