@@ -340,11 +340,11 @@ DELIVERY_PARTS = {  # label: (file, function) whose cumulative time the profile 
     "deliver_pending (all)": ("delivery.py", "deliver_pending"),
     "SqlOutboxStore.claim (per batch of 100)": ("delivery.py", "claim"),
     "SqlOutboxStore.mark_sending (UPDATE + COMMIT)": ("delivery.py", "mark_sending"),
-    "SmtpSession.send": ("transports.py", "send"),
-    "  SmtpTransport.connect (once per batch)": ("transports.py", "connect"),
-    "  SmtpTransport.open_envelope (MAIL, RCPT)": ("transports.py", "open_envelope"),
-    "  transports._transmit (MIME + DATA)": ("transports.py", "_transmit"),
-    "transports._hang_up (QUIT, once per batch)": ("transports.py", "_hang_up"),
+    "SmtpSession.send": ("smtp.py", "send"),
+    "  SmtpTransport.connect (once per batch)": ("smtp.py", "connect"),
+    "  SmtpTransport.open_envelope (MAIL, RCPT)": ("smtp.py", "open_envelope"),
+    "  smtp._transmit (MIME + DATA)": ("smtp.py", "_transmit"),
+    "smtp._hang_up (QUIT, once per batch)": ("smtp.py", "_hang_up"),
     "SqlOutboxStore.mark_sent (UPDATE + COMMIT)": ("delivery.py", "mark_sent"),
 }
 PROFILE_EMAILS = 500

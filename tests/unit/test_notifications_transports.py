@@ -11,12 +11,12 @@ import requests
 import responses
 
 from notifications.message import EmailMessage
+from notifications.smtp import SmtpTransport
 from notifications.transports import (
     ConsoleTransport,
     DeliveryError,
     FileTransport,
     HttpEmailTransport,
-    SmtpTransport,
     transport_from_url,
 )
 
