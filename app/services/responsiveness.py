@@ -2,11 +2,12 @@
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Float, Interval, case, cast, extract, func, literal, or_, select
+from sqlalchemy import Float, Interval, case, cast, extract, func, literal, or_, select, type_coerce
 from sqlalchemy.dialects.postgresql import aggregate_order_by, array_agg
 
 from app.extensions import db
 from app.models import Deal, Partner
+from app.models.types import UTCDateTime
 from app.services.catalogue import refresh_ranking
 from app.services.errors import Conflict
 from app.services.locking import begin_writing
@@ -86,9 +87,14 @@ Summaries = tuple[ResponsivenessFigures, dict[str, ResponsivenessFigures]]
 
 def summaries(partner_id: int, now: datetime) -> Summaries:
     """Return the overall figures and those per category: in one SQL statement on PostgreSQL, else in Python."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if computes_in_sql():
         return summaries_in_sql(partner_id, now)
     return summaries_in_python(partner_id, now)
+
+
+def computes_in_sql() -> bool:
+    """Tell whether the figures are computed by the database (PostgreSQL) rather than in Python."""
+    return db.session.get_bind().dialect.name == "postgresql"
 
 
 def summaries_in_python(partner_id: int, now: datetime) -> Summaries:
@@ -100,14 +106,46 @@ def summaries_in_python(partner_id: int, now: datetime) -> Summaries:
 def summaries_in_sql(partner_id: int, now: datetime) -> Summaries:
     """Compute the figures in PostgreSQL, per category and overall, without fetching the requests."""
     rows = db.session.execute(figures_statement(judged_requests(partner_id, now)))
-    found = {None if row.overall else row.category: summarise(
-        row.counted, row.in_time, row.pending, ResponseTimes(row.answered, row.mean, row.median, row.p90))
-        for row in rows}
+    found = {None if row.overall else row.category: figures_of(row) for row in rows}
     return found.pop(None), dict(sorted(found.items()))
 
 
+Standing = tuple[ResponsivenessFigures, datetime | None]
+
+
+def standing(partner_id: int, now: datetime) -> Standing:
+    """Return the overall figures and the next moment they change by time: in SQL on PostgreSQL, else in Python."""
+    if computes_in_sql():
+        return standing_in_sql(partner_id, now)
+    return standing_in_python(partner_id, now)
+
+
+def standing_in_python(partner_id: int, now: datetime) -> Standing:
+    """Classify every request in Python; return the overall figures and their next change."""
+    found = outcomes(partner_id, now)
+    return figures(found), next_change(found, window_days())
+
+
+def standing_in_sql(partner_id: int, now: datetime) -> Standing:
+    """Compute the overall figures and their next change in one PostgreSQL statement."""
+    judged = judged_requests(partner_id, now)
+    row = db.session.execute(select(*figure_columns(judged), func.min(judged.c.changes_at).label("next_change"))).one()
+    return figures_of(row), row.next_change
+
+
+def figures_of(row) -> ResponsivenessFigures:
+    """Round one row of figure_columns into the reported figures."""
+    return summarise(row.counted, row.in_time, row.pending, ResponseTimes(row.answered, row.mean, row.median, row.p90))
+
+
 def figures_statement(judged):
-    """Return the SELECT of the unrounded figures per category, plus ROLLUP's overall row, of judged requests.
+    """Return the SELECT of the unrounded figures per category, plus ROLLUP's overall row, of judged requests."""
+    return select(func.grouping(judged.c.category).label("overall"), judged.c.category,
+                  *figure_columns(judged)).group_by(func.rollup(judged.c.category))
+
+
+def figure_columns(judged) -> list:
+    """Return the aggregates of judged requests: counted, in time, pending, answered, mean, median and p90 hours.
 
     The median and p90 take the same positions in the sorted response times, with the same integer rank
     arithmetic, as statistics.median and pipelines' nearest_rank, so both paths give the same floats.
@@ -116,29 +154,32 @@ def figures_statement(judged):
     hours, counted = judged.c.hours, judged.c.counted
     answered = func.count(hours)
     sorted_hours = array_agg(aggregate_order_by(hours, hours)).filter(hours.is_not(None))
-    return select(
-        func.grouping(judged.c.category).label("overall"), judged.c.category,
+    return [
         func.count().filter(counted).label("counted"), func.count().filter(judged.c.met).label("in_time"),
         func.count().filter(~counted).label("pending"), answered.label("answered"), func.avg(hours).label("mean"),
         ((sorted_hours[(answered + 1) // 2] + sorted_hours[(answered + 2) // 2]) / 2).label("median"),
         sorted_hours[(P90_PERCENT * answered + 99) // 100].label("p90"),
-    ).group_by(func.rollup(judged.c.category))
+    ]
 
 
 def judged_requests(partner_id: int, now: datetime):
-    """Return the partner's counted and pending requests as SQL: category, counted, met, and response hours.
+    """Return the partner's counted and pending requests as SQL: category, counted, met, hours, changes_at.
 
+    changes_at is when the request next changes the figures by time alone (pipelines' next_change).
     The same rules as pipelines.responsiveness.classify: a response after now has not happened yet, one
     before the clock start counts as immediate, a request counts once answered or past its target.
+    A pending request changes them when its target runs out, a counted one when it leaves the window.
     """
     started = Deal.clock_started_at
     deadline = started + target_interval(Deal.category)
     answered_at = case((Deal.first_response_at <= now, Deal.first_response_at))
     seconds = cast(extract("epoch", answered_at - started), Float(53))
     hours = case((answered_at.is_not(None), func.greatest(0.0, seconds / 3600.0, type_=Float(53))))
+    counted = answered_at.is_not(None) | (deadline <= now)
+    leaves_window = started + literal(timedelta(days=window_days()), Interval)
     return select(
-        Deal.category, (answered_at.is_not(None) | (deadline <= now)).label("counted"),
-        (answered_at <= deadline).label("met"), hours.label("hours"),
+        Deal.category, counted.label("counted"), (answered_at <= deadline).label("met"), hours.label("hours"),
+        type_coerce(case((counted, leaves_window), else_=deadline), UTCDateTime).label("changes_at"),
     ).where(*in_window(partner_id, now), Deal.spam_marked_at.is_(None)).subquery()
 
 
@@ -158,11 +199,9 @@ def in_window(partner_id: int, now: datetime) -> tuple:
 
 def refresh(partner: Partner, now: datetime) -> None:
     """Store the partner's current figures, ranking and the next moment they change by time."""
-    found = outcomes(partner.id, now)
-    figs = figures(found)
+    figs, partner.responsiveness_due_at = standing(partner.id, now)
     partner.response_rate = figs.response_rate
     partner.response_time_hours = public_response_time(figs)
-    partner.responsiveness_due_at = next_change(found, window_days())
     refresh_ranking(partner)
 
 

@@ -9,6 +9,7 @@ from app.extensions import db
 from app.models import Deal, Message
 from app.services import responsiveness
 from tests.builders import make_partner, request_body
+from tests.stored_responsiveness import engine_paths, stored_on_every_path
 
 H = timedelta(hours=1)
 D = timedelta(days=1)
@@ -97,6 +98,14 @@ def test_sql_and_python_paths_give_the_same_figures_on_the_example(client, examp
     in_sql = responsiveness.summaries_in_sql(example_partner.id, clock.now)
     assert in_sql == responsiveness.summaries_in_python(example_partner.id, clock.now)
     assert (in_sql[0].counted_requests, in_sql[0].mean_hours, in_sql[1]["refund"].p90_hours) == (17, 18.42, 50.0)
+
+
+def test_refresh_stores_the_same_hand_computed_figures_and_next_change_on_every_path(example_partner, clock,
+                                                                                      monkeypatch):
+    # Pending: general due in 22 hours, refund (30 hours old, 48-hour target) in 18; the oldest counted request
+    # (10 days) leaves the 60-day window in 50 days. Public time: the median, 10 hours.
+    stored = stored_on_every_path(example_partner.id, clock.now, monkeypatch)
+    assert stored == dict.fromkeys(engine_paths(), (0.5882, 10.0, clock.now + 18 * H))
 
 
 def test_the_requests_behind_the_figures_are_listed(client, example_partner):

@@ -8,18 +8,24 @@ row times the Python path (`summaries_in_python`, SQLite's, which classifies eve
 data, after checking that both paths give the same figures. On SQLite too, without a floor: SQLite (3.40
 here) has no percentile_cont, so no single statement gives the median.
 
+`test_refresh_latency` times `responsiveness.refresh` of the same partner on PostgreSQL through the Python path
+(as before: every request fetched and classified) and the SQL path (`standing_in_sql`: overall figures and next
+change in one statement), alternated run by run with a floor: one hand-written UPDATE ... FROM (aggregate).
+
 Run: .venv/bin/python -m pytest tests/bench/test_responsiveness_bench.py -s -p no:cacheprovider -o addopts=""
 (BENCH_RESPONSIVENESS_REQUESTS / BENCH_RESPONSIVENESS_RUNS scale it; BENCH_RESPONSIVENESS_URL names the
 PostgreSQL database, by default bench_responsiveness).
 """
 import cProfile
 import os
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
 
 from app.extensions import db
+from app.models import Partner
 from app.services import responsiveness
 from app.services.tenancy import acting_as
 from app.services.tokens import issue_token
@@ -28,14 +34,14 @@ from tests.bench import crm_bench
 from tests.bench.catalogue_data import NOW
 from tests.bench.crm_bench import StatementTimer, ms, print_table, ratio
 from tests.bench.crm_data import ResponsivenessPlan, responsiveness_chunks
-from tests.bench.timing import measure
+from tests.bench.timing import WARMUP, Latency, measure, timed
 
 REQUESTS = int(os.environ.get("BENCH_RESPONSIVENESS_REQUESTS", "10000"))
 RUNS = int(os.environ.get("BENCH_RESPONSIVENESS_RUNS", "50"))
 PROFILE_RUNS = 10
 GOAL_MS = 50.0
 PARTNER = 1
-FLOOR = """
+JUDGED = """
 WITH timed AS (
   SELECT category, clock_started_at AS started,
          clock_started_at + ({target}) * interval '1 hour' AS deadline,
@@ -47,13 +53,26 @@ WITH timed AS (
 judged AS (
   SELECT category, answered_at IS NOT NULL OR deadline <= :now AS counted, answered_at <= deadline AS met,
          CASE WHEN answered_at IS NOT NULL
-              THEN greatest(0, extract(epoch FROM answered_at - started) / 3600)::float8 END AS hours
-  FROM timed)
+              THEN greatest(0, extract(epoch FROM answered_at - started) / 3600)::float8 END AS hours,
+         CASE WHEN answered_at IS NOT NULL OR deadline <= :now THEN started + :window
+              ELSE deadline END AS changes_at
+  FROM timed)"""
+FLOOR = JUDGED + """
 SELECT category, count(*) FILTER (WHERE counted) AS counted, count(*) FILTER (WHERE met) AS met,
        count(*) FILTER (WHERE NOT counted) AS pending, count(hours) AS answered, avg(hours) AS mean,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY hours) AS median,
        percentile_disc(0.9) WITHIN GROUP (ORDER BY hours) AS p90
 FROM judged GROUP BY GROUPING SETS ((), (category)) ORDER BY category NULLS FIRST"""
+REFRESH_FLOOR = JUDGED + """,
+overall AS (
+  SELECT count(*) FILTER (WHERE counted) AS counted, count(*) FILTER (WHERE met) AS met, count(hours) AS answered,
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY hours) AS median, min(changes_at) AS next_change
+  FROM judged)
+UPDATE partners SET response_rate = round(met::numeric / nullif(counted, 0), 4),
+       response_time_hours = CASE WHEN answered >= 3 THEN round(median::numeric, 2) END,
+       responsiveness_due_at = next_change
+FROM overall WHERE partners.id = :partner
+RETURNING response_rate, response_time_hours, responsiveness_due_at"""
 REPORT_PARTS = {  # label: (file, function) whose cumulative time the profile reports
     "responsiveness.report (all)": ("responsiveness.py", "report"),
     "  responsiveness.summaries_in_sql": ("responsiveness.py", "summaries_in_sql"),
@@ -66,18 +85,32 @@ HEADER = ("engine", "path", "service med", "service p95", "HTTP med", "HTTP p95"
           "HTTP ratio", "goal: HTTP p95 < 50 ms")
 
 
-def floor_statement(targets: dict[str, float]):
-    """Return the hand-written statement, the targets per category written in as a CASE."""
+def floor_statement(targets: dict[str, float], sql: str = FLOOR):
+    """Return a hand-written statement, the targets per category written in as a CASE."""
     cases = " ".join(f"WHEN '{name}' THEN {float(hours)}" for name, hours in targets.items() if name != "general")
-    return text(FLOOR.format(target=f"CASE category {cases} ELSE {float(targets['general'])} END"))
+    return text(sql.format(target=f"CASE category {cases} ELSE {float(targets['general'])} END"))
+
+
+def floor_params(app) -> dict:
+    """Return the floors' parameters: the partner, now, the window and the reason that lets a request off."""
+    window = timedelta(days=app.config["RESPONSIVENESS_WINDOW_DAYS"])
+    return {"partner": PARTNER, "now": NOW.replace(tzinfo=None), "chose_other": CLIENT_CHOSE_OTHER,
+            "since": (NOW - window).replace(tzinfo=None), "window": window}
 
 
 def floor_figures(app) -> list:
     """Run the floor on a pooled connection; return its rows (overall first, then per category)."""
-    params = {"partner": PARTNER, "now": NOW.replace(tzinfo=None), "chose_other": CLIENT_CHOSE_OTHER,
-              "since": (NOW - timedelta(days=app.config["RESPONSIVENESS_WINDOW_DAYS"])).replace(tzinfo=None)}
     with db.engine.connect() as connection:
-        return connection.execute(floor_statement(app.config["RESPONSE_TARGET_HOURS"]), params).all()
+        return connection.execute(floor_statement(app.config["RESPONSE_TARGET_HOURS"]), floor_params(app)).all()
+
+
+def floor_refresh(app):
+    """Run the refresh floor (one UPDATE of the partner's stored figures) and roll it back; return what it stored."""
+    with db.engine.connect() as connection:
+        stored = connection.execute(floor_statement(app.config["RESPONSE_TARGET_HOURS"], REFRESH_FLOOR),
+                                    floor_params(app)).one()
+        connection.rollback()
+    return stored
 
 
 def service_report() -> dict:
@@ -183,3 +216,59 @@ def print_profile(app) -> None:
                                                                                 "share"),
                 [(f"`{label}`", f"{n:,}", f"{s / PROFILE_RUNS * 1000:.1f}", f"{s / total:.0%}")
                  for label, n, s in parts])
+
+
+REFRESH_HEADER = ("path", "median ms", "p95 ms", "ratio to floor (median)", "speed-up over Python (median)")
+
+
+def test_refresh_latency(loaded, monkeypatch):
+    """Time refresh on PostgreSQL: Python path (before), SQL path (after) and the floor, alternated."""
+    app, _ = loaded
+    with app.app_context():
+        version = crm_bench.server_version(db.engine)
+        if not version.startswith("postgresql"):
+            pytest.skip("refresh computes in SQL on PostgreSQL only; SQLite keeps the Python path")
+        check_refresh_agrees(app, monkeypatch)
+        timings = measure_alternated({
+            "Python (before): standing_in_python": lambda: refresh_through("standing_in_python", monkeypatch),
+            "SQL (after): standing_in_sql": lambda: refresh_through("standing_in_sql", monkeypatch),
+            "floor: one hand-written UPDATE ... FROM (aggregate) RETURNING": lambda: floor_refresh(app),
+        }, RUNS, db.session.remove)
+    before, _, floor = timings.values()
+    print_table(f"responsiveness.refresh of a partner with {REQUESTS:,} requests in the window (load the partner,"
+                f" compute, flush the UPDATE; rolled back), {RUNS} runs each, alternated, {version}", REFRESH_HEADER,
+                [(f"`{path}`", ms(latency.median_ms), ms(latency.p95_ms), ratio(latency.median_ms, floor.median_ms),
+                  ratio(before.median_ms, latency.median_ms)) for path, latency in timings.items()])
+
+
+def refresh_through(path: str, monkeypatch) -> tuple:
+    """Refresh partner 1 through `path` (standing_in_sql or standing_in_python), flush; return what it stores."""
+    with monkeypatch.context() as patch:
+        patch.setattr(responsiveness, "standing", getattr(responsiveness, path))
+        partner = db.session.get(Partner, PARTNER)
+        responsiveness.refresh(partner, NOW)
+        db.session.flush()
+    return partner.response_rate, partner.response_time_hours, partner.responsiveness_due_at
+
+
+def check_refresh_agrees(app, monkeypatch) -> None:
+    """Assert both paths store the same figures and next change, and the floor stores them too."""
+    in_sql, in_python = (refresh_through(path, monkeypatch) for path in ("standing_in_sql", "standing_in_python"))
+    db.session.remove()
+    floor = floor_refresh(app)
+    assert in_sql == in_python
+    assert in_sql[2] is not None and in_sql[2] == floor.responsiveness_due_at.replace(tzinfo=in_sql[2].tzinfo)
+    assert in_sql[:2] == pytest.approx((float(floor.response_rate), float(floor.response_time_hours)),
+                                        abs=1e-4)
+
+
+def measure_alternated(calls: dict[str, Callable[[], object]], runs: int, reset) -> dict[str, Latency]:
+    """Time the calls in turn, run after run, so that all of them see the same machine load."""
+    for _ in range(WARMUP):
+        for call in calls.values():
+            timed(call, reset)
+    seconds: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(runs):
+        for name, call in calls.items():
+            seconds[name].append(timed(call, reset))
+    return {name: Latency.of(found) for name, found in seconds.items()}

@@ -14,9 +14,18 @@ from app.extensions import db
 from app.models import Deal
 from app.services import responsiveness
 from app.services.intake import submit_request
-from pipelines.responsiveness import RequestTiming, by_category, classify, figures
+from pipelines.responsiveness import (
+    RequestOutcome,
+    RequestTiming,
+    by_category,
+    classify,
+    figures,
+    next_change,
+    public_response_time,
+)
 from pipelines.transitions import CLIENT_CHOSE_OTHER
 from tests.builders import make_partner
+from tests.stored_responsiveness import engine_paths, stored_on_every_path
 
 CATEGORIES = ("general", "refund", "quote")  # "quote" has no target of its own: the general one applies
 LOST_REASONS = (None, None, None, CLIENT_CHOSE_OTHER, "budget")
@@ -55,28 +64,51 @@ def request_deal(template: Deal, category: str, started: datetime, response: dat
                 **fields)
 
 
-def expected_summaries(deals: list[Deal], now: datetime, app) -> responsiveness.Summaries:
-    """Return the pipeline's figures over the requests the partner is held to (not closed for another partner)."""
+def expected_outcomes(deals: list[Deal], now: datetime, app) -> list[RequestOutcome]:
+    """Return the pipeline's outcomes of the requests the partner is held to (not closed for another partner)."""
     held = [deal for deal in deals if deal.lost_reason != CLIENT_CHOSE_OTHER or deal.first_response_at is not None]
-    found = [classify(RequestTiming(deal.id, deal.category, deal.clock_started_at, deal.first_response_at,
-                                    deal.spam_marked_at is not None),
-                      now, app.config["RESPONSIVENESS_WINDOW_DAYS"], app.config["RESPONSE_TARGET_HOURS"])
-             for deal in held]
-    return figures(found), by_category(found)
+    return [classify(RequestTiming(deal.id, deal.category, deal.clock_started_at, deal.first_response_at,
+                                   deal.spam_marked_at is not None),
+                     now, app.config["RESPONSIVENESS_WINDOW_DAYS"], app.config["RESPONSE_TARGET_HOURS"])
+            for deal in held]
 
 
-@pytest.mark.parametrize(("seed", "size"), [(0, 1), (1, 2), (2, 7), (3, 40), (4, 150), (5, 400)])
-def test_stored_figures_equal_the_pipelines_on_random_requests(ctx, clock, seed, size):
-    rng, now = random.Random(seed), clock.now
+def stored_random_deals(seed: int, size: int, now: datetime) -> list[Deal]:
+    """Store a partner's first request and `size` random ones; return them all."""
+    rng = random.Random(seed)
     template = first_deal(make_partner(now).id, now - timedelta(days=90))
     deals = [template] + [random_deal(template, rng, now) for _ in range(size)]
     db.session.add_all(deals)
     db.session.commit()
-    expected = expected_summaries(deals, now, ctx)
+    return deals
+
+
+RANDOM_SETS = [(0, 1), (1, 2), (2, 7), (3, 40), (4, 150), (5, 400)]
+
+
+@pytest.mark.parametrize(("seed", "size"), RANDOM_SETS)
+def test_stored_figures_equal_the_pipelines_on_random_requests(ctx, clock, seed, size):
+    now = clock.now
+    deals = stored_random_deals(seed, size, now)
+    template = deals[0]
+    found = expected_outcomes(deals, now, ctx)
+    expected = figures(found), by_category(found)
     assert responsiveness.summaries(template.partner_id, now) == expected
     if db.engine.dialect.name == "postgresql":
         assert responsiveness.summaries_in_sql(template.partner_id, now) == expected
         assert responsiveness.summaries_in_python(template.partner_id, now) == expected
+
+
+@pytest.mark.parametrize(("seed", "size"), RANDOM_SETS)
+def test_refresh_stores_the_pipelines_figures_and_next_change_on_every_path(ctx, clock, monkeypatch, seed, size):
+    now = clock.now
+    deals = stored_random_deals(seed, size, now)
+    found = expected_outcomes(deals, now, ctx)
+    overall = figures(found)
+    expected = (overall.response_rate, public_response_time(overall),
+                next_change(found, ctx.config["RESPONSIVENESS_WINDOW_DAYS"]))
+    stored = stored_on_every_path(deals[0].partner_id, now, monkeypatch)
+    assert stored == dict.fromkeys(engine_paths(), expected)
 
 
 def test_a_partner_without_requests_has_empty_figures(ctx, clock):
@@ -85,6 +117,12 @@ def test_a_partner_without_requests_has_empty_figures(ctx, clock):
     assert (overall.counted_requests, overall.pending, overall.response_rate, overall.median_hours) == (0, 0, None,
                                                                                                          None)
     assert per_category == {}
+
+
+def test_refresh_of_a_partner_without_requests_stores_no_figures_and_no_next_change(ctx, clock, monkeypatch):
+    partner_id = make_partner(clock.now).id
+    stored = stored_on_every_path(partner_id, clock.now, monkeypatch)
+    assert stored == dict.fromkeys(engine_paths(), (None, None, None))
 
 
 def test_median_and_p90_take_the_pipelines_positions_in_the_sorted_times(ctx, clock):
