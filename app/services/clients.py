@@ -41,7 +41,7 @@ def send_fresh_link(email: str, now: datetime) -> None:
     bucket = int(now.timestamp() // LINK_EMAIL_INTERVAL.total_seconds())
     enqueue_email(key=f"client-link:{client.id}:{bucket}", to=client.email, template="client_link",
                   language=client.language, now=now,
-                  context={"client_name": client.name, "client_link": client_link(client.id)})
+                  context={"client_name": client.name, "client_link": client_link(client.id, now)})
 
 
 def client_deal(client: Client, deal_id: int) -> Deal:

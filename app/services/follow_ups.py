@@ -111,7 +111,7 @@ def offer_alternatives(offers: dict[LeadRequest, list[int]], pools: CandidatePoo
         key=f"follow-up:{request.id}", to=request.client.email, template="follow_up_alternatives",
         language=request.client.language, now=now, context={
             "client_name": request.client.name, "project_title": request.title,
-            "client_link": client_link(request.client_id),
+            "client_link": client_link(request.client_id, now),
             "partners": [{"name": pools.profiles[partner_id].name, "profile_url": public_url(f"partners/{partner_id}")}
                          for partner_id in picks]})
         for request, picks in offers.items()])

@@ -264,7 +264,7 @@ def confirm_to_client(request: LeadRequest, partners: list[Partner], now: dateti
         key=f"client-confirmation:{request.id}", to=client.email, template="client_confirmation",
         language=client.language, now=now, context={
             "client_name": client.name, "project_title": request.title,
-            "client_link": client_link(client.id), "mode": request.mode, "status": request.status,
+            "client_link": client_link(client.id, now), "mode": request.mode, "status": request.status,
             "partners": [{"name": p.name, "profile_url": public_url(f"partners/{p.id}")} for p in partners],
             "suggestions": request.suggestions,
         })

@@ -2,7 +2,7 @@
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
 from app.services.errors import Unauthenticated
 
@@ -13,19 +13,32 @@ class LinkInvalid(Unauthenticated):
     """The client token is tampered with or expired."""
 
 
-def serializer() -> URLSafeTimedSerializer:
-    """Return the serializer for client links."""
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=CLIENT_LINK_SALT)
+class SignedAt(TimestampSigner):
+    """A timestamp signer that stamps the app's `now` instead of reading the wall clock."""
+
+    def __init__(self, *args, moment: datetime | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.moment = moment
+
+    def get_timestamp(self) -> int:
+        """Return the moment of signing as Unix seconds."""
+        return int(self.moment.timestamp())
 
 
-def client_token(client_id: int) -> str:
-    """Sign a token naming the client."""
-    return serializer().dumps({"client": client_id})
+def serializer(now: datetime | None = None) -> URLSafeTimedSerializer:
+    """Return the serializer for client links; tokens it signs carry `now` as their issue time."""
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=CLIENT_LINK_SALT, signer=SignedAt,
+                                  signer_kwargs={"moment": now})
 
 
-def client_link(client_id: int) -> str:
-    """Return the client's page URL."""
-    return public_url(f"client/{client_token(client_id)}")
+def client_token(client_id: int, now: datetime) -> str:
+    """Sign a token naming the client, issued at `now`."""
+    return serializer(now).dumps({"client": client_id})
+
+
+def client_link(client_id: int, now: datetime) -> str:
+    """Return the client's page URL, its token issued at `now`."""
+    return public_url(f"client/{client_token(client_id, now)}")
 
 
 def client_from_token(token: str, now: datetime) -> int:

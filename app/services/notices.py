@@ -59,7 +59,7 @@ def message_posted(deal: Deal, message: Message, now: datetime) -> None:
             key=f"message:{message.id}", to=client.email, template="deal_message", language=client.language,
             now=now, context={
                 "client_name": client.name, "partner_name": partner.name, "project_title": deal.title,
-                "body": message.body, "client_link": client_link(client.id)})
+                "body": message.body, "client_link": client_link(client.id, now)})
     enqueue_webhook(partner, "message.created", {
         "deal_id": deal.id, "message_id": message.id, "origin": message.origin, "body": message.body,
         "created_at": message.created_at.isoformat()}, now, key=f"webhook:message.created:{message.id}")
@@ -81,7 +81,7 @@ def review_request(deal: Deal, now: datetime) -> None:
         key=f"review-request:{deal.id}", to=client.email, template="review_request", language=client.language,
         now=now, context={"client_name": client.name, "partner_name": deal.partner.name,
                           "project_title": deal.title,
-                          "review_link": f"{client_link(client.id)}#review-{deal.id}"})
+                          "review_link": f"{client_link(client.id, now)}#review-{deal.id}"})
 
 
 def review_posted(review: Review, deal: Deal, now: datetime) -> None:
@@ -98,7 +98,7 @@ def offer_made(deal: Deal, offer, now: datetime) -> None:
         key=f"offer:{offer.id}", to=client.email, template="offer_made", language=client.language, now=now,
         context={"client_name": client.name, "partner_name": deal.partner.name, "project_title": deal.title,
                  "description": offer.description, "amount": f"{offer.amount:.2f} {offer.currency}",
-                 "client_link": f"{client_link(client.id)}#offer-{offer.id}"})
+                 "client_link": f"{client_link(client.id, now)}#offer-{offer.id}"})
 
 
 def choice_made(deal: Deal, chosen: bool, now: datetime) -> None:

@@ -90,7 +90,7 @@ def queue_reminder(offer: Offer, decision: Decision, ctx: ReminderContext, now: 
         partner_id=offer.partner_id, extra={"offer_id": offer.id}, context={
             "client_name": client.name, "partner_name": partner.name, "project_title": offer_title(offer),
             "description": offer.description, "amount": f"{offer.amount:.2f} {offer.currency}",
-            "client_link": f"{client_link(client.id)}#offer-{offer.id}", "segment": decision.segment.value,
+            "client_link": f"{client_link(client.id, now)}#offer-{offer.id}", "segment": decision.segment.value,
             "paid_offers": ctx.client_paid_offers})
 
 

@@ -18,7 +18,7 @@ def matched(client, clock, count: int = 3):
     assert answer.status_code == 201
     request_id = answer.get_json()["id"]
     client_id = db.session.scalar(select(Deal.client_id).where(Deal.request_id == request_id))
-    return partners, request_id, client_token(client_id)
+    return partners, request_id, client_token(client_id, clock.now)
 
 
 def statuses(request_id: int) -> dict[int, tuple[str, str | None]]:

@@ -1,5 +1,4 @@
 """The client's side through the API: signed links, messages and reviews."""
-from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -15,7 +14,7 @@ def client_with_deal(client, clock, partner):
     del body["filters"]
     assert client.post("/api/v1/requests", json=body).status_code == 201
     deal = db.session.scalars(select(Deal).order_by(Deal.id.desc())).first()
-    return client_token(deal.client_id), deal.id
+    return client_token(deal.client_id, clock.now), deal.id
 
 
 def win(client, partner, deal_id):
@@ -42,8 +41,11 @@ def test_tampered_and_expired_links_are_401(client, clock):
     tampered = client.get(f"/api/v1/client/{token[:-2]}xx")
     assert tampered.status_code == 401
     assert tampered.get_json()["error"]["code"] == "unauthorized"
-    clock.now = clock.now.replace(year=2027) + timedelta(days=400)
-    assert client.get(f"/api/v1/client/{token}").status_code == 401
+    clock.advance(days=90)
+    assert client.get(f"/api/v1/client/{token}").status_code == 200  # signed with the app's clock: 90 days hold
+    clock.advance(seconds=1)
+    expired = client.get(f"/api/v1/client/{token}")
+    assert expired.status_code == 401 and "expired" in expired.get_json()["error"]["message"]
 
 
 def test_link_request_answers_202_for_any_email_and_mails_only_known_clients(client, clock):
@@ -106,7 +108,7 @@ def test_the_whole_flow_changes_the_catalogue_order(client, clock):
     del body["filters"]
     request_id = client.post("/api/v1/requests", json=body).get_json()["id"]
     deal_id = db.session.scalar(select(Deal.id).where(Deal.request_id == request_id))
-    token = client_token(db.session.get(Deal, deal_id).client_id)
+    token = client_token(db.session.get(Deal, deal_id).client_id, clock.now)
     clock.advance(hours=1)
     reply = client.post(f"/api/v1/deals/{deal_id}/messages", json={"body": "Happy to help!"},
                         headers=climber.headers)

@@ -6,6 +6,7 @@ import json
 import pytest
 from sqlalchemy import select
 
+from app.clock import now
 from app.extensions import db
 from app.models import Deal
 from app.services.links import client_token
@@ -132,7 +133,7 @@ def test_client_sees_and_accepts_offers_and_paying_wins_the_deal(client, clock):
     partner = make_partner(clock.now)
     deal_id = open_deal(client, partner, "Erin")
     offer_id = offer(client, partner, deal_id, "750.00")
-    token = client_token(db.session.get(Deal, deal_id).client_id)
+    token = client_token(db.session.get(Deal, deal_id).client_id, clock.now)
     [shown] = client.get(f"/api/v1/client/{token}").get_json()["requests"][0]["deals"][0]["offers"]
     assert shown["amount"] == {"amount": "750.00", "currency": "EUR"} and shown["paid_at"] is None
     accepted = client.post(f"/api/v1/client/{token}/offers/{offer_id}/accept")
@@ -170,7 +171,7 @@ def test_the_client_sees_my_partners_with_the_same_figures(client, book):
     anna = client.get("/api/v1/contacts", headers=book.headers, query_string={"sort": "name", "order": "asc"})
     anna_id = anna.get_json()["items"][0]["client_id"]
     deal_id = db.session.scalar(select(Deal.id).where(Deal.client_id == anna_id))
-    page = client.get(f"/api/v1/client/{client_token(anna_id)}").get_json()
+    page = client.get(f"/api/v1/client/{client_token(anna_id, now())}").get_json()
     [partner] = page["my_partners"]
     assert (partner["partner_id"], partner["completed_orders"], partner["amount_spent"]) == (
         book.id, 2, {"amount": "800.00", "currency": "EUR"})

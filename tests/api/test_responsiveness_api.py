@@ -197,7 +197,7 @@ def test_auto_reply_outside_business_hours_once_a_day_and_never_a_response(clien
     assert token_deal.first_response_at is None
     from app.services.links import client_token
 
-    token = client_token(token_deal.client_id)
+    token = client_token(token_deal.client_id, clock.now)
     clock.advance(hours=2)
     client.post(f"/api/v1/client/{token}/messages", json={"deal_id": deal_id, "body": "Hello?"})
     assert len(automatic_messages(deal_id)) == 1  # at most once a day

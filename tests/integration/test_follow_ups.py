@@ -178,7 +178,7 @@ def test_client_sends_the_request_to_chosen_alternatives(client, clock):
     others = [make_partner(clock.now).id for _ in range(3)]
     request = direct_request(chosen.id, clock.now)
     sweep(clock.now + timedelta(days=3))
-    token = client_token(request.client_id)
+    token = client_token(request.client_id, clock.now)
     page = client.get(f"/api/v1/client/{token}").get_json()
     assert sorted(p["id"] for p in page["requests"][0]["alternatives"]) == sorted(others)
     url = f"/api/v1/client/{token}/alternatives"

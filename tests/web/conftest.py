@@ -76,6 +76,7 @@ def direct_request(client, partner_id: int, **client_fields) -> tuple[int, str]:
     """Send a partner a direct request through the API; return the deal id and the client's link token."""
     from sqlalchemy import select
 
+    from app.clock import now
     from app.models import Deal
     from app.services.links import client_token
     from tests.builders import request_body
@@ -85,7 +86,7 @@ def direct_request(client, partner_id: int, **client_fields) -> tuple[int, str]:
     del body["filters"]
     assert client.post("/api/v1/requests", json=body).status_code in (200, 201)
     deal = db.session.scalars(select(Deal).where(Deal.partner_id == partner_id).order_by(Deal.id.desc())).first()
-    return deal.id, client_token(deal.client_id)
+    return deal.id, client_token(deal.client_id, now())
 
 
 def text_of(answer) -> str:

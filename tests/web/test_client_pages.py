@@ -120,7 +120,7 @@ def test_the_client_chooses_one_of_the_matched_partners(client, clock):
     fill_in(client, clock, "/find-a-partner", {
         "client_name": "Anna", "client_email": "anna@example.org", "project_title": "Shop newsletter",
         "filters_service": "email-marketing"})
-    token = client_token(db.session.scalar(select(Client.id)))
+    token = client_token(db.session.scalar(select(Client.id)), clock.now)
     html = text_of(client.get(f"/client/{token}"))
     assert html.count("Choose this partner") == 2
     request_id = int(re.search(r'id="request-(\d+)"', html).group(1))
@@ -155,7 +155,7 @@ def test_the_client_changes_their_choice_within_seven_days_and_not_after(client,
     fill_in(client, clock, "/find-a-partner", {
         "client_name": "Anna", "client_email": "anna@example.org", "project_title": "Shop newsletter",
         "filters_service": "email-marketing"})
-    token = client_token(db.session.scalar(select(Client.id)))
+    token = client_token(db.session.scalar(select(Client.id)), clock.now)
     request_id = db.session.scalar(select(Deal.request_id))
     first, second = db.session.scalars(select(Deal).order_by(Deal.id)).all()
     client.post(f"/client/{token}/requests/{request_id}/choice", data={"partner_id": first.partner_id})
