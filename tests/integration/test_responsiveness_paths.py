@@ -16,6 +16,7 @@ from app.services import responsiveness
 from app.services.intake import submit_request
 from pipelines.responsiveness import (
     RequestOutcome,
+    RequestState,
     RequestTiming,
     by_category,
     classify,
@@ -73,11 +74,18 @@ def expected_outcomes(deals: list[Deal], now: datetime, app) -> list[RequestOutc
             for deal in held]
 
 
-def stored_random_deals(seed: int, size: int, now: datetime) -> list[Deal]:
-    """Store a partner's first request and `size` random ones; return them all."""
+def recent_deal(template: Deal, rng: random.Random, now: datetime) -> Deal:
+    """Return a request of the last 20 hours or 10 days, often unanswered: a deadline, not the window, changes first."""
+    started = now - random_offset(rng, rng.choice((20, 10 * 24)))
+    response = rng.choice((None, None, started + random_offset(rng, 80)))
+    return request_deal(template, rng.choice(CATEGORIES), started, response if response and response <= now else None)
+
+
+def stored_random_deals(seed: int, size: int, now: datetime, make=random_deal) -> list[Deal]:
+    """Store a partner's first request and `size` random ones made by `make`; return them all."""
     rng = random.Random(seed)
     template = first_deal(make_partner(now).id, now - timedelta(days=90))
-    deals = [template] + [random_deal(template, rng, now) for _ in range(size)]
+    deals = [template] + [make(template, rng, now) for _ in range(size)]
     db.session.add_all(deals)
     db.session.commit()
     return deals
@@ -134,3 +142,15 @@ def test_median_and_p90_take_the_pipelines_positions_in_the_sorted_times(ctx, cl
     db.session.commit()
     overall, _ = responsiveness.summaries(template.partner_id, now)
     assert (overall.answered, overall.median_hours, overall.p90_hours) == (70, 35.5, 63.0)
+
+
+@pytest.mark.parametrize(("seed", "size"), [(6, 10), (7, 60)])
+def test_refresh_finds_the_next_deadline_of_recent_unanswered_requests(ctx, clock, monkeypatch, seed, size):
+    now = clock.now
+    deals = stored_random_deals(seed, size, now, make=recent_deal)
+    found = expected_outcomes(deals, now, ctx)
+    changes_at = next_change(found, ctx.config["RESPONSIVENESS_WINDOW_DAYS"])
+    pending_deadlines = [outcome.respond_by for outcome in found if outcome.state is RequestState.PENDING]
+    assert changes_at == min(pending_deadlines) > now  # the case under test: a deadline, not the window's edge
+    stored = stored_on_every_path(deals[0].partner_id, now, monkeypatch)
+    assert {values[2] for values in stored.values()} == {changes_at}
