@@ -8,10 +8,10 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
-from app.models import OutboxMessage, Partner
+from app.models import Partner
 from app.services.catalogue import get_partner
 from app.services.errors import Invalid, Unauthenticated
-from app.services.outbox import add_once
+from app.services.outbox import add_once, outbox_row
 
 MIN_PASSWORD_LENGTH = 10
 MAGIC_LINK_SALT = "partner-magic-link"
@@ -85,6 +85,4 @@ def queue_login_email(partner: Partner, email: dict, now: datetime) -> bool:
     """Queue a rendered login email ({"subject", "text", "html"}) to a partner, at most one a minute."""
     minute = int(now.timestamp() // 60)
     payload = {"to": partner.email, "template": "partner_magic_link", **email}
-    return add_once(OutboxMessage(
-        channel="email", dedupe_key=f"magic-link:{partner.id}:{minute}", payload=payload, partner_id=partner.id,
-        next_attempt_at=now, created_at=now))
+    return add_once(outbox_row("email", f"magic-link:{partner.id}:{minute}", payload, partner.id, now))

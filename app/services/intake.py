@@ -231,8 +231,8 @@ def fan_out(request: LeadRequest, picks: list[Pick], now: datetime, source: str 
     source = source or request.mode
     locked = lock_partners([pick.partner_id for pick in picks])
     partners = [locked[pick.partner_id] for pick in picks]
-    open_deals(request=request, openings=[(locked[pick.partner_id], pick.reason) for pick in picks],
-               source=source, now=now)
+    openings = [(partner, pick.reason) for partner, pick in zip(partners, picks, strict=True)]
+    open_deals(request=request, openings=openings, source=source, now=now)
     if source in CATALOGUE_SOURCES:
         for partner in partners:
             partner.last_assigned_at = now

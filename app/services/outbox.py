@@ -11,19 +11,22 @@ from app.models.outbox import PENDING
 from app.services import upserts
 from notifications.rendering import render_email
 
-ROW_FIELDS = ("channel", "dedupe_key", "payload", "partner_id", "next_attempt_at", "created_at")
 
-
-def add_once(row: OutboxMessage) -> bool:
-    """Insert a row unless its dedupe key exists, in one statement; tell whether it was added."""
-    values = {name: getattr(row, name) for name in ROW_FIELDS}  # bound parameters: one cached statement
-    return db.session.execute(insert_new().returning(OutboxMessage.__table__.c.id), values).first() is not None
+def add_once(row: dict) -> bool:
+    """Insert an outbox row's values (see outbox_row) unless its dedupe key exists; tell whether it was added."""
+    return db.session.execute(insert_new().returning(OutboxMessage.__table__.c.id), row).first() is not None
 
 
 def add_all_once(rows: list[dict]) -> None:
-    """Insert rows (their ROW_FIELDS values) in one multi-row statement, skipping those whose dedupe key exists."""
+    """Insert rows (as add_once takes them) in one multi-row statement, skipping those whose dedupe key exists."""
     if rows:
         db.session.execute(insert_new(), rows)  # executemany: SQLAlchemy sends the rows as multi-row VALUES
+
+
+def outbox_row(channel: str, key: str, payload: dict, partner_id: int | None, now: datetime) -> dict:
+    """Return the values of a pending outbox row, due at once."""
+    return {"channel": channel, "dedupe_key": key, "payload": payload, "partner_id": partner_id,
+            "next_attempt_at": now, "created_at": now}
 
 
 def insert_new() -> Insert:
@@ -40,13 +43,12 @@ def email_row(
     rendered = render_email(template, language, context)
     payload = {"to": to, "subject": rendered.subject, "text": rendered.text, "html": rendered.html,
                "template": template} | (extra or {})
-    return {"channel": "email", "dedupe_key": key, "payload": payload, "partner_id": partner_id,
-            "next_attempt_at": now, "created_at": now}
+    return outbox_row("email", key, payload, partner_id, now)
 
 
 def enqueue_email(**fields) -> bool:
     """Render an email and queue it under a unique key (the fields of email_row)."""
-    return add_once(OutboxMessage(**email_row(**fields)))
+    return add_once(email_row(**fields))
 
 
 def enqueue_webhook(partner: Partner, event_type: str, data: dict, now: datetime, key: str) -> bool:
@@ -56,7 +58,4 @@ def enqueue_webhook(partner: Partner, event_type: str, data: dict, now: datetime
     event_id = f"msg_{uuid.uuid4().hex}"
     body = {"type": event_type, "timestamp": now.isoformat(), "data": data}
     payload = {"event_id": event_id, "body": json.dumps(body)}
-    return add_once(OutboxMessage(
-        channel="webhook", dedupe_key=key, payload=payload, partner_id=partner.id,
-        next_attempt_at=now, created_at=now,
-    ))
+    return add_once(outbox_row("webhook", key, payload, partner.id, now))

@@ -114,13 +114,18 @@ def test_the_language_chosen_on_the_client_page_is_stored_for_emails(client, clo
     assert db.session.scalar(select(Client.language)) == "fa"
 
 
-def test_the_client_chooses_one_of_the_matched_partners(client, clock):
+def matched_by_the_form(client, clock) -> str:
+    """Send "find a partner" to two matching partners through the form; return the client's link token."""
     make_partner(clock.now, name="First Choice")
     make_partner(clock.now, name="Second Choice")
     fill_in(client, clock, "/find-a-partner", {
         "client_name": "Anna", "client_email": "anna@example.org", "project_title": "Shop newsletter",
         "filters_service": "email-marketing"})
-    token = client_token(db.session.scalar(select(Client.id)), clock.now)
+    return client_token(db.session.scalar(select(Client.id)), clock.now)
+
+
+def test_the_client_chooses_one_of_the_matched_partners(client, clock):
+    token = matched_by_the_form(client, clock)
     html = text_of(client.get(f"/client/{token}"))
     assert html.count("Choose this partner") == 2
     request_id = int(re.search(r'id="request-(\d+)"', html).group(1))
@@ -150,12 +155,7 @@ def test_my_partners_lists_each_partner_with_orders_and_one_row_per_currency(cli
 
 
 def test_the_client_changes_their_choice_within_seven_days_and_not_after(client, clock):
-    make_partner(clock.now, name="First Choice")
-    make_partner(clock.now, name="Second Choice")
-    fill_in(client, clock, "/find-a-partner", {
-        "client_name": "Anna", "client_email": "anna@example.org", "project_title": "Shop newsletter",
-        "filters_service": "email-marketing"})
-    token = client_token(db.session.scalar(select(Client.id)), clock.now)
+    token = matched_by_the_form(client, clock)
     request_id = db.session.scalar(select(Deal.request_id))
     first, second = db.session.scalars(select(Deal).order_by(Deal.id)).all()
     client.post(f"/client/{token}/requests/{request_id}/choice", data={"partner_id": first.partner_id})
