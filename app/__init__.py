@@ -56,10 +56,19 @@ def configure_database(app: Flask) -> None:
 
 
 def tune_engine(engine: Engine) -> None:
-    """Install the SQLite connection tuning on an engine."""
+    """Install the connection tuning of the engine's database."""
     if engine.dialect.name == "sqlite" and not event.contains(engine, "connect", tune_sqlite):
         event.listen(engine, "connect", tune_sqlite)
         event.listen(engine, "begin", begin_sqlite)
+    if engine.dialect.name == "postgresql" and not event.contains(engine, "connect", tune_postgresql):
+        event.listen(engine, "connect", tune_postgresql)
+
+
+def tune_postgresql(dbapi_connection, connection_record):
+    """Plan every statement for its own values: a generic plan of a catalogue filter can be 40x slower."""
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET plan_cache_mode = force_custom_plan")
+    dbapi_connection.commit()
 
 
 def tune_sqlite(dbapi_connection, connection_record):

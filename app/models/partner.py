@@ -73,6 +73,7 @@ class Partner(db.Model):
         Index("ix_partners_selection", ranking_band.desc(), last_assigned_at.asc().nulls_first(), id),
         Index("ix_partners_language_selection", primary_language, ranking_band.desc(),
               last_assigned_at.asc().nulls_first(), id),
+        Index("ix_partners_country_selection", country, ranking_band.desc(), last_assigned_at.asc().nulls_first(), id),
     )
 
     @property

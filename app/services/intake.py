@@ -31,8 +31,8 @@ from pipelines.followup import follow_up_due_at
 
 DUPLICATE_WINDOW = timedelta(hours=24)
 CAPACITY_WINDOW = timedelta(days=30)
-POOL_SIZE = 50
-MAX_POOLS = 20
+POOL_SIZE = 10  # candidates read a page; the random tie-break draws among those read
+MAX_POOLS = 100  # at most 1,000 candidates read per group
 CATALOGUE_SOURCES = ("matched", "alternative")
 CATALOGUE_SOURCE_LIST = bindparam("catalogue_sources", CATALOGUE_SOURCES, expanding=True, literal_execute=True)
 POOL_ORDER = (Partner.ranking_band.desc(), Partner.last_assigned_at.asc().nulls_first(), Partner.id)
