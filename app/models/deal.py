@@ -12,6 +12,7 @@ from app.models.partner import Partner
 from app.models.tenant import TenantOwned
 from app.models.types import UTCDateTime, money
 
+CATALOGUE_SOURCES = ("matched", "alternative")  # deals the catalogue sent: they count against monthly capacity
 CATALOGUE_DEAL = text("source IN ('matched', 'alternative')")
 
 

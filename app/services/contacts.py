@@ -154,7 +154,7 @@ def reconnect(partner_id: int, client_id: int, title: str, now: datetime) -> Dea
                 category="general", ever_won=False, created_at=now, updated_at=now, clock_started_at=now)
     db.session.add(deal)
     db.session.flush()
-    deals.record_opening(deal, now)
+    deals.record_openings([deal], now)
     return deal
 
 

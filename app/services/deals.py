@@ -3,12 +3,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import bindparam, case, exists, func, insert, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.metrics import DEAL_TRANSITIONS
 from app.models import Deal, DealLabel, DealStatusChange, LeadRequest, Message, Partner, Pipeline
+from app.models.deal import CATALOGUE_SOURCES
 from app.services import auto_reply, notices, quick_responses, responsiveness
 from app.services.catalogue import bump_counters
 from app.services.errors import Conflict, Invalid
@@ -22,6 +23,16 @@ from pipelines.transitions import (
     advance,
     allowed_targets,
 )
+
+
+NEW_DEALS = insert(Deal).returning(Deal, sort_by_parameter_order=True)
+OPENINGS = insert(DealStatusChange)
+DUE, DEADLINE = Partner.responsiveness_due_at, bindparam("respond_by", type_=Partner.responsiveness_due_at.type)
+MARK_PARTNERS = {  # the sweep refreshes a partner by its earliest deadline; a catalogue lead (True) rotates it too
+    rotate: update(Partner).where(Partner.id.in_(bindparam("ids", expanding=True))).values(
+        responsiveness_due_at=case((or_(DUE.is_(None), DUE > DEADLINE), DEADLINE), else_=DUE),
+        **({"last_assigned_at": bindparam("assigned_at")} if rotate else {}))
+    for rotate in (False, True)}
 
 
 @dataclass(frozen=True)
@@ -40,38 +51,49 @@ def open_deal(*, partner: Partner, request: LeadRequest, source: str, reason: di
 
 
 def open_deals(*, request: LeadRequest, openings: list[tuple[Partner, dict]], source: str, now: datetime) -> list[Deal]:
-    """Create one `new` deal per (partner, reason) in each partner's first pipeline, inserted together."""
-    pipelines = first_pipelines([partner.id for partner, _ in openings])
-    deals = [new_deal(partner, pipelines[partner.id], request, source, reason, now) for partner, reason in openings]
-    db.session.add_all(deals)
-    db.session.flush()
-    for deal in deals:
-        record_opening(deal, now)
-    db.session.flush()
-    notices.new_deal_emails([(deal, partner) for deal, (partner, _) in zip(deals, openings, strict=True)], now)
+    """Create one `new` deal per (partner, reason) in each partner's first pipeline, each step one statement."""
+    if not openings:
+        return []
+    partners = [partner for partner, _ in openings]
+    pipelines = first_pipelines([partner.id for partner in partners])
+    respond_by = responsiveness.deadline(now, request.category)
+    deals = list(db.session.scalars(NEW_DEALS, [
+        deal_values(partner, pipelines[partner.id], request, source, reason, now) | {"respond_by": respond_by}
+        for partner, reason in openings]))
+    record_openings(deals, now)
+    mark_partners(partners, respond_by, now if source in CATALOGUE_SOURCES else None)
+    notices.new_deal_emails([(deal, partner) for deal, partner in zip(deals, partners, strict=True)], now)
     for deal in deals:
         auto_reply.answer_if_away(deal, now)
     return deals
 
 
-def new_deal(partner: Partner, pipeline: Pipeline, request: LeadRequest, source: str, reason: dict,
-             now: datetime) -> Deal:
-    """Return an unsaved `new` deal for a request, its response deadline set."""
-    deal = Deal(
-        partner_id=partner.id, pipeline_id=pipeline.id, request_id=request.id,
-        client_id=request.client_id, source=source, status="new", title=request.title,
-        description=request.description, budget_amount=request.budget_amount,
-        budget_currency=request.budget_currency, category=request.category, selection_reason=reason,
-        ever_won=False, created_at=now, updated_at=now, clock_started_at=now,
-    )
-    responsiveness.schedule(partner, deal)
-    return deal
+def deal_values(partner: Partner, pipeline: Pipeline, request: LeadRequest, source: str, reason: dict,
+                now: datetime) -> dict:
+    """Return the columns of a `new` deal for a request, its project copied from the request."""
+    return {"partner_id": partner.id, "pipeline_id": pipeline.id, "request_id": request.id,
+            "client_id": request.client_id, "source": source, "status": "new", "title": request.title,
+            "description": request.description, "budget_amount": request.budget_amount,
+            "budget_currency": request.budget_currency, "category": request.category, "selection_reason": reason,
+            "ever_won": False, "created_at": now, "updated_at": now, "clock_started_at": now}
 
 
-def record_opening(deal: Deal, now: datetime) -> None:
-    """Start a new deal's history and tell the partner's webhook."""
-    db.session.add(DealStatusChange(deal_id=deal.id, from_status=None, to_status="new", actor="system", at=now))
-    notices.deal_created(deal, now)
+def record_openings(deals: list[Deal], now: datetime) -> None:
+    """Start the new deals' history (one INSERT) and tell the partners' webhooks."""
+    db.session.execute(OPENINGS, [
+        {"deal_id": deal.id, "from_status": None, "to_status": "new", "actor": "system", "at": now}
+        for deal in deals])
+    for deal in deals:
+        notices.deal_created(deal, now)
+
+
+def mark_partners(partners: list[Partner], respond_by: datetime, assigned_at: datetime | None) -> None:
+    """In one UPDATE, make the sweep refresh the partners by the new deadline; a catalogue lead also rotates them."""
+    stmt = MARK_PARTNERS[assigned_at is not None]
+    db.session.execute(stmt, {"ids": [partner.id for partner in partners], "respond_by": respond_by,
+                              "assigned_at": assigned_at}, execution_options={"synchronize_session": False})
+    for partner in partners:  # what the UPDATE changed is read again when needed
+        db.session.expire(partner, ["responsiveness_due_at", "last_assigned_at"])
 
 
 def list_deals(filters: dict, page: int, per_page: int, now: datetime) -> DealPage:

@@ -5,12 +5,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Integer, Select, bindparam, case, func, null, select
+from sqlalchemy import ColumnElement, Insert, Integer, Select, bindparam, case, func, insert, null, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.metrics import LEAD_REQUESTS
 from app.models import Client, Deal, LeadRequest, Partner
+from app.models.deal import CATALOGUE_SOURCES
 from app.services import catalogue, upserts
 from app.services.deals import add_message, open_deals
 from app.services.errors import Conflict, NotFound
@@ -33,7 +34,6 @@ DUPLICATE_WINDOW = timedelta(hours=24)
 CAPACITY_WINDOW = timedelta(days=30)
 POOL_SIZE = 10  # candidates read a page; the random tie-break draws among those read
 MAX_POOLS = 100  # at most 1,000 candidates read per group
-CATALOGUE_SOURCES = ("matched", "alternative")
 CATALOGUE_SOURCE_LIST = bindparam("catalogue_sources", CATALOGUE_SOURCES, expanding=True, literal_execute=True)
 POOL_ORDER = (Partner.ranking_band.desc(), Partner.last_assigned_at.asc().nulls_first(), Partner.id)
 RECENT_CATALOGUE_LEADS = select(func.count()).where(  # a partner's catalogue leads since :capacity_since
@@ -42,6 +42,17 @@ RECENT_CATALOGUE_LEADS = select(func.count()).where(  # a partner's catalogue le
 POOL_COLUMNS = (Partner.id, Partner.ranking_score, Partner.last_assigned_at, Partner.monthly_capacity,
                 Partner.accepting_requests,  # the 30-day load counts only where there is a capacity
                 case((Partner.monthly_capacity.is_not(None), RECENT_CATALOGUE_LEADS), else_=0))
+EARLIER_REQUEST = {  # the client's latest request since :since for the same :service (False) or :partner_id (True)
+    direct: select(LeadRequest).where(
+        LeadRequest.client_id == bindparam("client_id"), LeadRequest.created_at >= bindparam("since"),
+        LeadRequest.direct_partner_id == bindparam("partner_id") if direct else
+        LeadRequest.service_slug == bindparam("service"))
+    .order_by(LeadRequest.created_at.desc(), LeadRequest.id.desc()).limit(1)
+    for direct in (False, True)}
+NEW_REQUEST = insert(LeadRequest).returning(LeadRequest)
+LOCK_PARTNERS = (select(Partner).where(Partner.id.in_(bindparam("ids", expanding=True))).order_by(Partner.id)
+                 .options(joinedload(Partner.services), joinedload(Partner.secondary_language_rows))
+                 .with_for_update(of=Partner, key_share=True))
 RELAXABLE_FILTERS = frozenset({"country", "language", "type", "tier"})
 CLIENT_DETAILS = ("phone", "language", "country", "timezone")  # kept when a later request leaves them out
 
@@ -65,12 +76,15 @@ def submit_request(data: dict, now: datetime, rng: random.Random) -> IntakeResul
         return repeat_request(existing, data["project"], now)
     if direct is not None and not direct.accepting_requests:
         raise Conflict(f"Partner {direct.id} is not accepting requests at the moment.")
-    request = new_request(client, data, filters, direct, now)
     picks = [direct_pick(direct)] if direct else pick_partners(filters, now, rng)
+    return place_request(client, data, filters, direct, picks, now)
+
+
+def place_request(client: Client, data: dict, filters, direct: Partner | None, picks: list[Pick],
+                  now: datetime) -> IntakeResult:
+    """Store a new request, open one deal per pick and confirm it to the client."""
+    request = new_request(client, data, filters, direct, picks, now)
     partners = fan_out(request, picks, now)
-    request.status = "matched" if partners else "unmatched"
-    if not partners:
-        request.suggestions = unmatched_suggestions(filters)
     confirm_to_client(request, partners, now)
     LEAD_REQUESTS.labels(request.mode, request.status).inc()
     return IntakeResult(request=request, partners=partners, created=True)
@@ -78,23 +92,27 @@ def submit_request(data: dict, now: datetime, rng: random.Random) -> IntakeResul
 
 def upsert_client(data: dict, now: datetime) -> Client:
     """Find the client by email, refreshing their details, or create them: one statement, safe under races."""
-    details = {name: data.get(name) or None for name in CLIENT_DETAILS}
-    stmt = upserts.insert(Client).values(email=data["email"], name=data["name"], created_at=now, **details)
-    stmt = stmt.on_conflict_do_update(index_elements=[Client.email], set_={
+    values = {"email": data["email"], "name": data["name"], "created_at": now,
+              **{name: data.get(name) or None for name in CLIENT_DETAILS}}
+    return db.session.scalar(client_upsert(), values, execution_options={"populate_existing": True})
+
+
+@upserts.per_dialect
+def client_upsert(dialect: str) -> Insert:
+    """Return the client upsert: details left out keep their stored values; values bound at execution."""
+    stmt = upserts.insert(Client, dialect).values(
+        {name: bindparam(name) for name in ("email", "name", "created_at", *CLIENT_DETAILS)})
+    return stmt.on_conflict_do_update(index_elements=[Client.email], set_={
         "name": stmt.excluded.name,
-        **{name: func.coalesce(getattr(stmt.excluded, name), getattr(Client, name)) for name in CLIENT_DETAILS}})
-    return db.session.scalar(stmt.returning(Client), execution_options={"populate_existing": True})
+        **{name: func.coalesce(getattr(stmt.excluded, name), getattr(Client, name)) for name in CLIENT_DETAILS},
+    }).returning(Client)
 
 
 def recent_duplicate(client: Client, filters, direct: Partner | None, now: datetime) -> LeadRequest | None:
     """Return the client's request for the same service (or partner) in the last 24 hours."""
-    same = (LeadRequest.direct_partner_id == direct.id) if direct else (
-        LeadRequest.service_slug == filters.service)
-    return db.session.scalar(
-        select(LeadRequest).where(
-            LeadRequest.client_id == client.id, LeadRequest.created_at >= now - DUPLICATE_WINDOW, same)
-        .order_by(LeadRequest.created_at.desc(), LeadRequest.id.desc()).limit(1)
-    )
+    same = {"partner_id": direct.id} if direct else {"service": filters.service}
+    return db.session.scalar(EARLIER_REQUEST[bool(direct)], {
+        "client_id": client.id, "since": now - DUPLICATE_WINDOW, **same})
 
 
 def repeat_request(request: LeadRequest, project: dict, now: datetime) -> IntakeResult:
@@ -111,21 +129,19 @@ def request_deals(request_id: int) -> list[Deal]:
     return list(db.session.scalars(select(Deal).where(Deal.request_id == request_id).order_by(Deal.id)))
 
 
-def new_request(client: Client, data: dict, filters, direct: Partner | None, now: datetime) -> LeadRequest:
-    """Store the request itself."""
+def new_request(client: Client, data: dict, filters, direct: Partner | None, picks: list[Pick],
+                now: datetime) -> LeadRequest:
+    """Store the request itself: matched when there are picks, else with the filters worth dropping."""
     project, budget = data["project"], data["project"].get("budget") or {}
-    request = LeadRequest(
-        client_id=client.id, mode="direct" if direct else "matched", status="matched",
-        direct_partner_id=direct.id if direct else None,
-        service_slug=filters.service if filters else None, filters=filters.given() if filters else {},
-        suggestions=[], category=data.get("category", "general"), title=project["title"],
-        description=project.get("description", ""), budget_amount=budget.get("amount"),
-        budget_currency=budget.get("currency"), created_at=now,
-        follow_up_due_at=follow_up_due_at(now, current_app.config["FOLLOW_UP_AFTER_HOURS"]),
-    )
-    db.session.add(request)
-    db.session.flush()
-    return request
+    return db.session.scalar(NEW_REQUEST, {
+        "client_id": client.id, "mode": "direct" if direct else "matched",
+        "status": "matched" if picks else "unmatched", "direct_partner_id": direct.id if direct else None,
+        "service_slug": filters.service if filters else None, "filters": filters.given() if filters else {},
+        "suggestions": [] if picks or direct else unmatched_suggestions(filters),
+        "category": data.get("category", "general"), "title": project["title"],
+        "description": project.get("description", ""), "budget_amount": budget.get("amount"),
+        "budget_currency": budget.get("currency"), "created_at": now,
+        "follow_up_due_at": follow_up_due_at(now, current_app.config["FOLLOW_UP_AFTER_HOURS"])})
 
 
 def direct_pick(partner: Partner) -> Pick:
@@ -233,19 +249,12 @@ def fan_out(request: LeadRequest, picks: list[Pick], now: datetime, source: str 
     partners = [locked[pick.partner_id] for pick in picks]
     openings = [(partner, pick.reason) for partner, pick in zip(partners, picks, strict=True)]
     open_deals(request=request, openings=openings, source=source, now=now)
-    if source in CATALOGUE_SOURCES:
-        for partner in partners:
-            partner.last_assigned_at = now
-    db.session.flush()
     return partners
 
 
 def lock_partners(partner_ids: list[int]) -> dict[int, Partner]:
     """Load the partners with what the answer shows, locked in id order so concurrent intakes never deadlock."""
-    return {p.id: p for p in db.session.scalars(
-        select(Partner).where(Partner.id.in_(partner_ids)).order_by(Partner.id)
-        .options(joinedload(Partner.services), joinedload(Partner.secondary_language_rows))
-        .with_for_update(of=Partner, key_share=True)).unique()}
+    return {p.id: p for p in db.session.scalars(LOCK_PARTNERS, {"ids": partner_ids}).unique()}
 
 
 def unmatched_suggestions(filters: SearchFilters) -> list[dict]:

@@ -14,7 +14,7 @@ from notifications.rendering import render_email
 
 def add_once(row: dict) -> bool:
     """Insert an outbox row's values (see outbox_row) unless its dedupe key exists; tell whether it was added."""
-    return db.session.execute(insert_new().returning(OutboxMessage.__table__.c.id), row).first() is not None
+    return db.session.execute(insert_new_returning_id(), row).first() is not None
 
 
 def add_all_once(rows: list[dict]) -> None:
@@ -29,10 +29,19 @@ def outbox_row(channel: str, key: str, payload: dict, partner_id: int | None, no
             "next_attempt_at": now, "created_at": now}
 
 
-def insert_new() -> Insert:
+def new_row_insert(dialect: str) -> Insert:
     """Return the INSERT of a pending row that does nothing when the row's dedupe key exists."""
-    return (upserts.insert(OutboxMessage.__table__).values(status=PENDING, attempts=0)
+    return (upserts.insert(OutboxMessage.__table__, dialect).values(status=PENDING, attempts=0)
             .on_conflict_do_nothing(index_elements=["dedupe_key"]))
+
+
+insert_new = upserts.per_dialect(new_row_insert)
+
+
+@upserts.per_dialect
+def insert_new_returning_id(dialect: str) -> Insert:
+    """Return insert_new's INSERT, answering the new row's id (no row when the key exists)."""
+    return new_row_insert(dialect).returning(OutboxMessage.__table__.c.id)
 
 
 def email_row(

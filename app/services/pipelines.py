@@ -1,10 +1,14 @@
 """A partner's pipelines; the first one (lowest position) receives catalogue deals."""
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.extensions import db
 from app.models import Pipeline
 from app.models.pipeline import CATALOGUE_PIPELINE_NAME
 from app.services.tenancy import owned
+
+
+PARTNERS_PIPELINES = (select(Pipeline).where(Pipeline.partner_id.in_(bindparam("ids", expanding=True)))
+                      .order_by(Pipeline.partner_id, Pipeline.position, Pipeline.id))
 
 
 def ordered(partner_id: int):
@@ -20,8 +24,7 @@ def first_pipeline(partner_id: int) -> Pipeline:
 def first_pipelines(partner_ids: list[int]) -> dict[int, Pipeline]:
     """Return each partner's first pipeline with one SELECT, creating "Catalogue leads" where there is none."""
     found: dict[int, Pipeline] = {}
-    for pipeline in db.session.scalars(select(Pipeline).where(Pipeline.partner_id.in_(partner_ids))
-                                       .order_by(Pipeline.partner_id, Pipeline.position, Pipeline.id)):
+    for pipeline in db.session.scalars(PARTNERS_PIPELINES, {"ids": partner_ids}):
         found.setdefault(pipeline.partner_id, pipeline)
     missing = [Pipeline(partner_id=partner_id, name=CATALOGUE_PIPELINE_NAME, position=0)
                for partner_id in dict.fromkeys(partner_ids) if partner_id not in found]

@@ -261,8 +261,13 @@ def requests_view(partner_id: int, now: datetime) -> list[dict]:
 
 
 
+def deadline(clock_started_at: datetime, category: str) -> datetime:
+    """Return when a request whose clock started then must have its first response."""
+    return respond_by(clock_started_at, category, targets())
+
+
 def schedule(partner: Partner, deal: Deal) -> None:
     """Set the request's deadline, and make the sweep refresh the partner when it runs out."""
-    due = deal.respond_by = respond_by(deal.clock_started_at, deal.category, targets())
+    due = deal.respond_by = deadline(deal.clock_started_at, deal.category)
     if partner.responsiveness_due_at is None or due < partner.responsiveness_due_at:
         partner.responsiveness_due_at = due

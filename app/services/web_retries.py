@@ -48,9 +48,4 @@ def retry_without(token: str, name: str, now: datetime, rng: random.Random) -> i
     budget = {"amount": old.budget_amount, "currency": old.budget_currency} if old.budget_amount else None
     data = {"project": {"title": old.title, "description": old.description, "budget": budget},
             "category": old.category}
-    request = intake.new_request(old.client, data, filters, None, now)
-    partners = intake.fan_out(request, intake.pick_partners(filters, now, rng), now)
-    request.status = "matched" if partners else "unmatched"
-    request.suggestions = [] if partners else intake.unmatched_suggestions(filters)
-    intake.confirm_to_client(request, partners, now)
-    return intake.IntakeResult(request=request, partners=partners, created=True)
+    return intake.place_request(old.client, data, filters, None, intake.pick_partners(filters, now, rng), now)
