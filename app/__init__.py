@@ -8,7 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.clock import system_now
 from app.config import load_settings
-from app.extensions import db, migrate
+from app.extensions import PLAN_FOR_VALUES, db, migrate
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -60,15 +60,16 @@ def tune_engine(engine: Engine) -> None:
     if engine.dialect.name == "sqlite" and not event.contains(engine, "connect", tune_sqlite):
         event.listen(engine, "connect", tune_sqlite)
         event.listen(engine, "begin", begin_sqlite)
-    if engine.dialect.name == "postgresql" and not event.contains(engine, "connect", tune_postgresql):
-        event.listen(engine, "connect", tune_postgresql)
+    if engine.dialect.name == "postgresql" and not event.contains(engine, "do_execute", execute_unprepared):
+        event.listen(engine, "do_execute", execute_unprepared)
 
 
-def tune_postgresql(dbapi_connection, connection_record):
-    """Plan every statement for its own values: a generic plan of a catalogue filter can be 40x slower."""
-    with dbapi_connection.cursor() as cursor:
-        cursor.execute("SET plan_cache_mode = force_custom_plan")
-    dbapi_connection.commit()
+def execute_unprepared(cursor, statement, parameters, context) -> bool:
+    """Send statements marked PLAN_FOR_VALUES unprepared: a generic plan of a catalogue filter can be 40x slower."""
+    if not context.execution_options.get(PLAN_FOR_VALUES):
+        return False
+    cursor.execute(statement, parameters, prepare=False)
+    return True
 
 
 def tune_sqlite(dbapi_connection, connection_record):

@@ -18,6 +18,9 @@ NAMING_CONVENTION = {
 }
 
 
+PLAN_FOR_VALUES = "plan_for_values"  # execution option: PostgreSQL plans the statement for each set of values
+
+
 class Base(DeclarativeBase):
     """Declarative base with a constraint naming convention for Alembic."""
 

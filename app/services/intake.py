@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy import ColumnElement, Insert, Integer, Select, bindparam, case, func, insert, null, select
 from sqlalchemy.orm import joinedload
 
-from app.extensions import db
+from app.extensions import PLAN_FOR_VALUES, db
 from app.metrics import LEAD_REQUESTS
 from app.models import Client, Deal, LeadRequest, Partner
 from app.models.deal import CATALOGUE_SOURCES
@@ -180,7 +180,7 @@ def pool_statements(stmt: Select, language: str | ColumnElement | None) -> list[
         stmt.where(Partner.primary_language == language), stmt.where(Partner.primary_language != language)]
     return [group.with_only_columns(*POOL_COLUMNS, spoken(language)).order_by(*POOL_ORDER)
             .limit(bindparam("pool_size", type_=Integer)).offset(bindparam("pool_offset", type_=Integer))
-            for group in groups]
+            .execution_options(**{PLAN_FOR_VALUES: True}) for group in groups]
 
 
 def read_pool(statements: list[Select], params: dict) -> list[Candidate]:

@@ -3,6 +3,7 @@ import random
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 
 from app.extensions import db
 from app.models import Partner
@@ -83,3 +84,14 @@ def test_an_unknown_service_is_refused_not_unmatched(ctx, clock):
     with pytest.raises(Invalid) as refused:
         intake.pick_partners(SearchFilters(service="no-such-service"), clock.now, random.Random(1))
     assert "filters.service" in refused.value.fields
+
+
+def test_pool_pages_are_planned_for_their_values_on_postgresql(ctx, clock):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    make_partner(clock.now, country="AT")
+    for number in range(8):  # psycopg prepares a statement from its fifth execution on
+        request(clock.now, f"c{number}", filters={"service": "email-marketing", "country": "AT"})
+    prepared = db.session.execute(text("SELECT statement FROM pg_prepared_statements")).scalars().all()
+    assert any(statement.startswith("INSERT INTO deal_status_changes") for statement in prepared)
+    assert not any("ORDER BY partners.ranking_band DESC" in statement for statement in prepared)  # pool pages
