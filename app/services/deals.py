@@ -10,7 +10,7 @@ from app.extensions import db
 from app.metrics import DEAL_TRANSITIONS
 from app.models import Deal, DealLabel, DealStatusChange, LeadRequest, Message, Partner, Pipeline
 from app.models.deal import CATALOGUE_SOURCES
-from app.services import auto_reply, notices, quick_responses, responsiveness
+from app.services import auto_reply, notices, quick_responses, responsiveness, rows
 from app.services.catalogue import bump_counters
 from app.services.errors import Conflict, Invalid
 from app.services.pipelines import first_pipelines
@@ -25,11 +25,11 @@ from pipelines.transitions import (
 )
 
 
-NEW_DEALS = insert(Deal).returning(Deal, sort_by_parameter_order=True)
-OPENINGS = insert(DealStatusChange)
+NEW_DEALS = insert(Deal.__table__).returning(*Deal.__table__.columns, sort_by_parameter_order=True)
+OPENINGS = insert(DealStatusChange.__table__)
 DUE, DEADLINE = Partner.responsiveness_due_at, bindparam("respond_by", type_=Partner.responsiveness_due_at.type)
 MARK_PARTNERS = {  # the sweep refreshes a partner by its earliest deadline; a catalogue lead (True) rotates it too
-    rotate: update(Partner).where(Partner.id.in_(bindparam("ids", expanding=True))).values(
+    rotate: update(Partner.__table__).where(Partner.id.in_(bindparam("ids", expanding=True))).values(
         responsiveness_due_at=case((or_(DUE.is_(None), DUE > DEADLINE), DEADLINE), else_=DUE),
         **({"last_assigned_at": bindparam("assigned_at")} if rotate else {}))
     for rotate in (False, True)}
@@ -57,9 +57,9 @@ def open_deals(*, request: LeadRequest, openings: list[tuple[Partner, dict]], so
     partners = [partner for partner, _ in openings]
     pipelines = first_pipelines([partner.id for partner in partners])
     respond_by = responsiveness.deadline(now, request.category)
-    deals = list(db.session.scalars(NEW_DEALS, [
+    deals = [rows.loaded(Deal, row) for row in db.session.execute(NEW_DEALS, [
         deal_values(partner, pipelines[partner.id], request, source, reason, now) | {"respond_by": respond_by}
-        for partner, reason in openings]))
+        for partner, reason in openings])]
     record_openings(deals, now)
     mark_partners(partners, respond_by, now if source in CATALOGUE_SOURCES else None)
     notices.new_deal_emails([(deal, partner) for deal, partner in zip(deals, partners, strict=True)], now)
@@ -89,9 +89,9 @@ def record_openings(deals: list[Deal], now: datetime) -> None:
 
 def mark_partners(partners: list[Partner], respond_by: datetime, assigned_at: datetime | None) -> None:
     """In one UPDATE, make the sweep refresh the partners by the new deadline; a catalogue lead also rotates them."""
-    stmt = MARK_PARTNERS[assigned_at is not None]
-    db.session.execute(stmt, {"ids": [partner.id for partner in partners], "respond_by": respond_by,
-                              "assigned_at": assigned_at}, execution_options={"synchronize_session": False})
+    db.session.flush()  # a Core statement: pending changes to the partners go first
+    db.session.execute(MARK_PARTNERS[assigned_at is not None], {
+        "ids": [partner.id for partner in partners], "respond_by": respond_by, "assigned_at": assigned_at})
     for partner in partners:  # what the UPDATE changed is read again when needed
         db.session.expire(partner, ["responsiveness_due_at", "last_assigned_at"])
 

@@ -12,7 +12,7 @@ from app.extensions import PLAN_FOR_VALUES, db
 from app.metrics import LEAD_REQUESTS
 from app.models import Client, Deal, LeadRequest, Partner
 from app.models.deal import CATALOGUE_SOURCES
-from app.services import catalogue, upserts
+from app.services import catalogue, rows, upserts
 from app.services.deals import add_message, open_deals
 from app.services.errors import Conflict, NotFound
 from app.services.links import client_link, public_url
@@ -49,7 +49,7 @@ EARLIER_REQUEST = {  # the client's latest request since :since for the same :se
         LeadRequest.service_slug == bindparam("service"))
     .order_by(LeadRequest.created_at.desc(), LeadRequest.id.desc()).limit(1)
     for direct in (False, True)}
-NEW_REQUEST = insert(LeadRequest).returning(LeadRequest)
+NEW_REQUEST = insert(LeadRequest.__table__).returning(*LeadRequest.__table__.columns)
 LOCK_PARTNERS = (select(Partner).where(Partner.id.in_(bindparam("ids", expanding=True))).order_by(Partner.id)
                  .options(joinedload(Partner.services), joinedload(Partner.secondary_language_rows))
                  .with_for_update(of=Partner, key_share=True))
@@ -94,18 +94,18 @@ def upsert_client(data: dict, now: datetime) -> Client:
     """Find the client by email, refreshing their details, or create them: one statement, safe under races."""
     values = {"email": data["email"], "name": data["name"], "created_at": now,
               **{name: data.get(name) or None for name in CLIENT_DETAILS}}
-    return db.session.scalar(client_upsert(), values, execution_options={"populate_existing": True})
+    return rows.loaded(Client, db.session.execute(client_upsert(), values).one())
 
 
 @upserts.per_dialect
 def client_upsert(dialect: str) -> Insert:
-    """Return the client upsert: details left out keep their stored values; values bound at execution."""
-    stmt = upserts.insert(Client, dialect).values(
+    """Return the client upsert (every column returned): details left out keep their stored values."""
+    stmt = upserts.insert(Client.__table__, dialect).values(
         {name: bindparam(name) for name in ("email", "name", "created_at", *CLIENT_DETAILS)})
     return stmt.on_conflict_do_update(index_elements=[Client.email], set_={
         "name": stmt.excluded.name,
-        **{name: func.coalesce(getattr(stmt.excluded, name), getattr(Client, name)) for name in CLIENT_DETAILS},
-    }).returning(Client)
+        **{name: func.coalesce(getattr(stmt.excluded, name), Client.__table__.c[name]) for name in CLIENT_DETAILS},
+    }).returning(*Client.__table__.columns)
 
 
 def recent_duplicate(client: Client, filters, direct: Partner | None, now: datetime) -> LeadRequest | None:
@@ -133,7 +133,7 @@ def new_request(client: Client, data: dict, filters, direct: Partner | None, pic
                 now: datetime) -> LeadRequest:
     """Store the request itself: matched when there are picks, else with the filters worth dropping."""
     project, budget = data["project"], data["project"].get("budget") or {}
-    return db.session.scalar(NEW_REQUEST, {
+    return rows.loaded(LeadRequest, db.session.execute(NEW_REQUEST, {
         "client_id": client.id, "mode": "direct" if direct else "matched",
         "status": "matched" if picks else "unmatched", "direct_partner_id": direct.id if direct else None,
         "service_slug": filters.service if filters else None, "filters": filters.given() if filters else {},
@@ -141,7 +141,7 @@ def new_request(client: Client, data: dict, filters, direct: Partner | None, pic
         "category": data.get("category", "general"), "title": project["title"],
         "description": project.get("description", ""), "budget_amount": budget.get("amount"),
         "budget_currency": budget.get("currency"), "created_at": now,
-        "follow_up_due_at": follow_up_due_at(now, current_app.config["FOLLOW_UP_AFTER_HOURS"])})
+        "follow_up_due_at": follow_up_due_at(now, current_app.config["FOLLOW_UP_AFTER_HOURS"])}).one())
 
 
 def direct_pick(partner: Partner) -> Pick:

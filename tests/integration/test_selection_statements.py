@@ -90,8 +90,14 @@ def test_pool_pages_are_planned_for_their_values_on_postgresql(ctx, clock):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("prepared statements are PostgreSQL's")
     make_partner(clock.now, country="AT")
-    for number in range(8):  # psycopg prepares a statement from its fifth execution on
-        request(clock.now, f"c{number}", filters={"service": "email-marketing", "country": "AT"})
-    prepared = db.session.execute(text("SELECT statement FROM pg_prepared_statements")).scalars().all()
+    connection = db.session.connection().connection.dbapi_connection  # one transaction: one connection
+    threshold, connection.prepare_threshold = connection.prepare_threshold, 0  # psycopg: prepare at once
+    try:
+        submit_request({"client": {"name": "Ann", "email": "ann@example.org"}, "project": {"title": "Mails"},
+                        "filters": {"service": "email-marketing", "country": "AT"}}, clock.now, random.Random(1))
+        prepared = db.session.execute(text("SELECT statement FROM pg_prepared_statements")).scalars().all()
+    finally:
+        connection.prepare_threshold = threshold
+        db.session.rollback()
     assert any(statement.startswith("INSERT INTO deal_status_changes") for statement in prepared)
     assert not any("ORDER BY partners.ranking_band DESC" in statement for statement in prepared)  # pool pages
