@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import Client, Deal, Message, Offer, Partner
 from app.services import deals, offers
 from app.services.errors import NotFound, TooMany
-from app.services.pipelines import first_pipeline
+from app.services.pipelines import first_pipeline_id
 
 SORT_COLUMNS = ("orders", "amount", "last_order", "name")
 
@@ -149,7 +149,7 @@ def reconnect(partner_id: int, client_id: int, title: str, now: datetime) -> Dea
     """Open a new deal with a past client, within the partner's daily cap."""
     client = known_client(partner_id, client_id)
     check_daily_cap(partner_id, now)
-    deal = Deal(partner_id=partner_id, pipeline_id=first_pipeline(partner_id).id, request_id=None,
+    deal = Deal(partner_id=partner_id, pipeline_id=first_pipeline_id(partner_id), request_id=None,
                 client_id=client.id, source="reconnect", status="new", title=title, description="",
                 category="general", ever_won=False, created_at=now, updated_at=now, clock_started_at=now)
     db.session.add(deal)

@@ -13,7 +13,7 @@ from app.models.deal import CATALOGUE_SOURCES
 from app.services import auto_reply, notices, quick_responses, responsiveness, rows
 from app.services.catalogue import bump_counters
 from app.services.errors import Conflict, Invalid
-from app.services.pipelines import first_pipelines
+from app.services.pipelines import first_pipeline_ids
 from app.services.tenancy import owned
 from pipelines.transitions import (
     AmountRequired,
@@ -55,7 +55,7 @@ def open_deals(*, request: LeadRequest, openings: list[tuple[Partner, dict]], so
     if not openings:
         return []
     partners = [partner for partner, _ in openings]
-    pipelines = first_pipelines([partner.id for partner in partners])
+    pipelines = first_pipeline_ids([partner.id for partner in partners])
     respond_by = responsiveness.deadline(now, request.category)
     deals = [rows.loaded(Deal, row) for row in db.session.execute(NEW_DEALS, [
         deal_values(partner, pipelines[partner.id], request, source, reason, now) | {"respond_by": respond_by}
@@ -68,10 +68,10 @@ def open_deals(*, request: LeadRequest, openings: list[tuple[Partner, dict]], so
     return deals
 
 
-def deal_values(partner: Partner, pipeline: Pipeline, request: LeadRequest, source: str, reason: dict,
+def deal_values(partner: Partner, pipeline_id: int, request: LeadRequest, source: str, reason: dict,
                 now: datetime) -> dict:
     """Return the columns of a `new` deal for a request, its project copied from the request."""
-    return {"partner_id": partner.id, "pipeline_id": pipeline.id, "request_id": request.id,
+    return {"partner_id": partner.id, "pipeline_id": pipeline_id, "request_id": request.id,
             "client_id": request.client_id, "source": source, "status": "new", "title": request.title,
             "description": request.description, "budget_amount": request.budget_amount,
             "budget_currency": request.budget_currency, "category": request.category, "selection_reason": reason,

@@ -7,8 +7,9 @@ from app.models.pipeline import CATALOGUE_PIPELINE_NAME
 from app.services.tenancy import owned
 
 
-PARTNERS_PIPELINES = (select(Pipeline).where(Pipeline.partner_id.in_(bindparam("ids", expanding=True)))
-                      .order_by(Pipeline.partner_id, Pipeline.position, Pipeline.id))
+FIRST_PIPELINES = (select(Pipeline.partner_id, Pipeline.id)  # each partner's pipelines, first one first
+                   .where(Pipeline.partner_id.in_(bindparam("ids", expanding=True)))
+                   .order_by(Pipeline.partner_id, Pipeline.position, Pipeline.id))
 
 
 def ordered(partner_id: int):
@@ -16,22 +17,22 @@ def ordered(partner_id: int):
     return select(Pipeline).where(Pipeline.partner_id == partner_id).order_by(Pipeline.position, Pipeline.id)
 
 
-def first_pipeline(partner_id: int) -> Pipeline:
-    """Return the partner's first pipeline, creating "Catalogue leads" when there is none."""
-    return first_pipelines([partner_id])[partner_id]
+def first_pipeline_id(partner_id: int) -> int:
+    """Return the id of the partner's first pipeline, creating "Catalogue leads" when there is none."""
+    return first_pipeline_ids([partner_id])[partner_id]
 
 
-def first_pipelines(partner_ids: list[int]) -> dict[int, Pipeline]:
-    """Return each partner's first pipeline with one SELECT, creating "Catalogue leads" where there is none."""
-    found: dict[int, Pipeline] = {}
-    for pipeline in db.session.scalars(PARTNERS_PIPELINES, {"ids": partner_ids}):
-        found.setdefault(pipeline.partner_id, pipeline)
+def first_pipeline_ids(partner_ids: list[int]) -> dict[int, int]:
+    """Return each partner's first pipeline id with one SELECT, creating "Catalogue leads" where there is none."""
+    found: dict[int, int] = {}
+    for partner_id, pipeline_id in db.session.execute(FIRST_PIPELINES, {"ids": partner_ids}):
+        found.setdefault(partner_id, pipeline_id)
     missing = [Pipeline(partner_id=partner_id, name=CATALOGUE_PIPELINE_NAME, position=0)
                for partner_id in dict.fromkeys(partner_ids) if partner_id not in found]
     if missing:
         db.session.add_all(missing)
         db.session.flush()
-    return found | {pipeline.partner_id: pipeline for pipeline in missing}
+    return found | {pipeline.partner_id: pipeline.id for pipeline in missing}
 
 
 def list_pipelines(partner_id: int) -> list[Pipeline]:
