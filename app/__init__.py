@@ -62,6 +62,7 @@ def tune_engine(engine: Engine) -> None:
         event.listen(engine, "begin", begin_sqlite)
     if engine.dialect.name == "postgresql" and not event.contains(engine, "do_execute", execute_unprepared):
         event.listen(engine, "do_execute", execute_unprepared)
+        engine.dialect.use_insertmanyvalues_wo_returning = True  # as with psycopg2: many rows, one INSERT
 
 
 def execute_unprepared(cursor, statement, parameters, context) -> bool:

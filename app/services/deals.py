@@ -25,7 +25,7 @@ from pipelines.transitions import (
 )
 
 
-NEW_DEALS = insert(Deal.__table__).returning(*Deal.__table__.columns, sort_by_parameter_order=True)
+NEW_DEALS = insert(Deal.__table__).returning(*Deal.__table__.columns)
 OPENINGS = insert(DealStatusChange.__table__)
 DUE, DEADLINE = Partner.responsiveness_due_at, bindparam("respond_by", type_=Partner.responsiveness_due_at.type)
 MARK_PARTNERS = {  # the sweep refreshes a partner by its earliest deadline; a catalogue lead (True) rotates it too
@@ -57,9 +57,10 @@ def open_deals(*, request: LeadRequest, openings: list[tuple[Partner, dict]], so
     partners = [partner for partner, _ in openings]
     pipelines = first_pipeline_ids([partner.id for partner in partners])
     respond_by = responsiveness.deadline(now, request.category)
-    deals = [rows.loaded(Deal, row) for row in db.session.execute(NEW_DEALS, [
+    opened = {row.partner_id: rows.loaded(Deal, row) for row in db.session.execute(NEW_DEALS, [
         deal_values(partner, pipelines[partner.id], request, source, reason, now) | {"respond_by": respond_by}
-        for partner, reason in openings])]
+        for partner, reason in openings])}  # one deal per partner: rows come back in any order
+    deals = [opened[partner.id] for partner in partners]
     record_openings(deals, now)
     mark_partners(partners, respond_by, now if source in CATALOGUE_SOURCES else None)
     notices.new_deal_emails([(deal, partner) for deal, partner in zip(deals, partners, strict=True)], now)

@@ -14,13 +14,13 @@ from notifications.rendering import render_email
 
 def add_once(row: dict) -> bool:
     """Insert an outbox row's values (see outbox_row) unless its dedupe key exists; tell whether it was added."""
-    return db.session.execute(insert_new_returning_id(), row).first() is not None
+    return db.session.execute(insert_new(), row).first() is not None
 
 
 def add_all_once(rows: list[dict]) -> None:
     """Insert rows (as add_once takes them) in one multi-row statement, skipping those whose dedupe key exists."""
     if rows:
-        db.session.execute(insert_new(), rows)  # executemany: SQLAlchemy sends the rows as multi-row VALUES
+        db.session.execute(insert_new(), rows)  # executemany with RETURNING: one multi-row VALUES (insertmanyvalues)
 
 
 def outbox_row(channel: str, key: str, payload: dict, partner_id: int | None, now: datetime) -> dict:
@@ -29,19 +29,11 @@ def outbox_row(channel: str, key: str, payload: dict, partner_id: int | None, no
             "next_attempt_at": now, "created_at": now}
 
 
-def new_row_insert(dialect: str) -> Insert:
-    """Return the INSERT of a pending row that does nothing when the row's dedupe key exists."""
-    return (upserts.insert(OutboxMessage.__table__, dialect).values(status=PENDING, attempts=0)
-            .on_conflict_do_nothing(index_elements=["dedupe_key"]))
-
-
-insert_new = upserts.per_dialect(new_row_insert)
-
-
 @upserts.per_dialect
-def insert_new_returning_id(dialect: str) -> Insert:
-    """Return insert_new's INSERT, answering the new row's id (no row when the key exists)."""
-    return new_row_insert(dialect).returning(OutboxMessage.__table__.c.id)
+def insert_new(dialect: str) -> Insert:
+    """Return the INSERT of a pending row that does nothing when the row's dedupe key exists, answering its id."""
+    return (upserts.insert(OutboxMessage.__table__, dialect).values(status=PENDING, attempts=0)
+            .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxMessage.__table__.c.id))
 
 
 def email_row(

@@ -1,5 +1,5 @@
 """A partner's pipelines; the first one (lowest position) receives catalogue deals."""
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, insert, select
 
 from app.extensions import db
 from app.models import Pipeline
@@ -10,6 +10,9 @@ from app.services.tenancy import owned
 FIRST_PIPELINES = (select(Pipeline.partner_id, Pipeline.id)  # each partner's pipelines, first one first
                    .where(Pipeline.partner_id.in_(bindparam("ids", expanding=True)))
                    .order_by(Pipeline.partner_id, Pipeline.position, Pipeline.id))
+
+
+NEW_PIPELINES = insert(Pipeline.__table__).returning(Pipeline.__table__.c.partner_id, Pipeline.__table__.c.id)
 
 
 def ordered(partner_id: int):
@@ -27,12 +30,11 @@ def first_pipeline_ids(partner_ids: list[int]) -> dict[int, int]:
     found: dict[int, int] = {}
     for partner_id, pipeline_id in db.session.execute(FIRST_PIPELINES, {"ids": partner_ids}):
         found.setdefault(partner_id, pipeline_id)
-    missing = [Pipeline(partner_id=partner_id, name=CATALOGUE_PIPELINE_NAME, position=0)
+    missing = [{"partner_id": partner_id, "name": CATALOGUE_PIPELINE_NAME, "position": 0}
                for partner_id in dict.fromkeys(partner_ids) if partner_id not in found]
     if missing:
-        db.session.add_all(missing)
-        db.session.flush()
-    return found | {pipeline.partner_id: pipeline.id for pipeline in missing}
+        found |= dict(db.session.execute(NEW_PIPELINES, missing).all())
+    return found
 
 
 def list_pipelines(partner_id: int) -> list[Pipeline]:

@@ -3,7 +3,7 @@ import random
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from app.extensions import db
 from app.models import Partner
@@ -101,3 +101,25 @@ def test_pool_pages_are_planned_for_their_values_on_postgresql(ctx, clock):
         db.session.rollback()
     assert any(statement.startswith("INSERT INTO deal_status_changes") for statement in prepared)
     assert not any("ORDER BY partners.ranking_band DESC" in statement for statement in prepared)  # pool pages
+
+
+def test_a_matched_submission_writes_each_kind_of_row_with_one_statement(ctx, clock):
+    partners = [make_partner(clock.now).id for _ in range(3)]
+    sent: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        sent.append(" ".join(statement.split()[:3]))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        result = submit_request({"client": {"name": "Ann", "email": "ann@example.org"}, "project": {"title": "Mails"},
+                                 "filters": {"service": "email-marketing"}}, clock.now, random.Random(1))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert sorted(partner.id for partner in result.partners) == sorted(partners)
+    assert sent == ["INSERT INTO clients", "SELECT lead_requests.id, lead_requests.client_id,",  # duplicate?
+                    "SELECT partners.id, partners.ranking_score,",  # the pool's first page
+                    "INSERT INTO lead_requests", "SELECT partners.id, partners.name,",  # the partners, locked
+                    "SELECT pipelines.partner_id, pipelines.id", "INSERT INTO pipelines",  # first pipelines
+                    "INSERT INTO deals", "INSERT INTO deal_status_changes", "UPDATE partners SET",
+                    "INSERT INTO outbox", "INSERT INTO outbox"]  # three partners' emails, the client's
