@@ -24,7 +24,6 @@ from pipelines.transitions import (
     allowed_targets,
 )
 
-
 NEW_DEALS = insert(Deal.__table__).returning(*Deal.__table__.columns)
 OPENINGS = insert(DealStatusChange.__table__)
 DUE, DEADLINE = Partner.responsiveness_due_at, bindparam("respond_by", type_=Partner.responsiveness_due_at.type)

@@ -5,7 +5,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Insert, Integer, Select, bindparam, case, func, insert, null, select
+from sqlalchemy import (
+    ColumnElement,
+    Insert,
+    Integer,
+    Select,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal_column,
+    null,
+    select,
+)
 from sqlalchemy.orm import joinedload
 
 from app.extensions import PLAN_FOR_VALUES, db
@@ -34,7 +46,8 @@ DUPLICATE_WINDOW = timedelta(hours=24)
 CAPACITY_WINDOW = timedelta(days=30)
 POOL_SIZE = 10  # candidates read a page; the random tie-break draws among those read
 MAX_POOLS = 100  # at most 1,000 candidates read per group
-CATALOGUE_SOURCE_LIST = bindparam("catalogue_sources", CATALOGUE_SOURCES, expanding=True, literal_execute=True)
+CATALOGUE_SOURCE_LIST = [literal_column(f"'{source}'") for source in CATALOGUE_SOURCES]  # in the SQL text, as in
+# the predicate of the capacity index (ix_deals_partner_catalogue_created), so every plan may use it
 POOL_ORDER = (Partner.ranking_band.desc(), Partner.last_assigned_at.asc().nulls_first(), Partner.id)
 RECENT_CATALOGUE_LEADS = select(func.count()).where(  # a partner's catalogue leads since :capacity_since
     Deal.partner_id == Partner.id, Deal.source.in_(CATALOGUE_SOURCE_LIST),
@@ -42,12 +55,13 @@ RECENT_CATALOGUE_LEADS = select(func.count()).where(  # a partner's catalogue le
 POOL_COLUMNS = (Partner.id, Partner.ranking_score, Partner.last_assigned_at, Partner.monthly_capacity,
                 Partner.accepting_requests,  # the 30-day load counts only where there is a capacity
                 case((Partner.monthly_capacity.is_not(None), RECENT_CATALOGUE_LEADS), else_=0))
+REQUESTS = LeadRequest.__table__.c
 EARLIER_REQUEST = {  # the client's latest request since :since for the same :service (False) or :partner_id (True)
-    direct: select(LeadRequest).where(
-        LeadRequest.client_id == bindparam("client_id"), LeadRequest.created_at >= bindparam("since"),
-        LeadRequest.direct_partner_id == bindparam("partner_id") if direct else
-        LeadRequest.service_slug == bindparam("service"))
-    .order_by(LeadRequest.created_at.desc(), LeadRequest.id.desc()).limit(1)
+    direct: select(REQUESTS.id).where(
+        REQUESTS.client_id == bindparam("client_id"), REQUESTS.created_at >= bindparam("since"),
+        (REQUESTS.direct_partner_id == bindparam("partner_id")) if direct else
+        (REQUESTS.service_slug == bindparam("service")))
+    .order_by(REQUESTS.created_at.desc(), REQUESTS.id.desc()).limit(1)
     for direct in (False, True)}
 NEW_REQUEST = insert(LeadRequest.__table__).returning(*LeadRequest.__table__.columns)
 LOCK_PARTNERS = (select(Partner).where(Partner.id.in_(bindparam("ids", expanding=True))).order_by(Partner.id)
@@ -111,8 +125,9 @@ def client_upsert(dialect: str) -> Insert:
 def recent_duplicate(client: Client, filters, direct: Partner | None, now: datetime) -> LeadRequest | None:
     """Return the client's request for the same service (or partner) in the last 24 hours."""
     same = {"partner_id": direct.id} if direct else {"service": filters.service}
-    return db.session.scalar(EARLIER_REQUEST[bool(direct)], {
+    request_id = db.session.scalar(EARLIER_REQUEST[bool(direct)], {
         "client_id": client.id, "since": now - DUPLICATE_WINDOW, **same})
+    return None if request_id is None else db.session.get(LeadRequest, request_id)
 
 
 def repeat_request(request: LeadRequest, project: dict, now: datetime) -> IntakeResult:

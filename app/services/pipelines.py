@@ -6,7 +6,6 @@ from app.models import Pipeline
 from app.models.pipeline import CATALOGUE_PIPELINE_NAME
 from app.services.tenancy import owned
 
-
 FIRST_PIPELINES = (select(Pipeline.partner_id, Pipeline.id)  # each partner's pipelines, first one first
                    .where(Pipeline.partner_id.in_(bindparam("ids", expanding=True)))
                    .order_by(Pipeline.partner_id, Pipeline.position, Pipeline.id))
