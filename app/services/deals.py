@@ -26,9 +26,10 @@ from pipelines.transitions import (
 
 NEW_DEALS = insert(Deal.__table__).returning(*Deal.__table__.columns)
 OPENINGS = insert(DealStatusChange.__table__)
-DUE, DEADLINE = Partner.responsiveness_due_at, bindparam("respond_by", type_=Partner.responsiveness_due_at.type)
+PARTNERS = Partner.__table__.c
+DUE, DEADLINE = PARTNERS.responsiveness_due_at, bindparam("respond_by", type_=PARTNERS.responsiveness_due_at.type)
 MARK_PARTNERS = {  # the sweep refreshes a partner by its earliest deadline; a catalogue lead (True) rotates it too
-    rotate: update(Partner.__table__).where(Partner.id.in_(bindparam("ids", expanding=True))).values(
+    rotate: update(Partner.__table__).where(PARTNERS.id.in_(bindparam("ids", expanding=True))).values(
         responsiveness_due_at=case((or_(DUE.is_(None), DUE > DEADLINE), DEADLINE), else_=DUE),
         **({"last_assigned_at": bindparam("assigned_at")} if rotate else {}))
     for rotate in (False, True)}

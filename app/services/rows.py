@@ -1,7 +1,7 @@
 """Rows a Core statement has just written and returned, made the session's objects without another SELECT."""
 import functools
 
-from sqlalchemy import Column, Row
+from sqlalchemy import Column, Row, inspect
 from sqlalchemy.orm import make_transient_to_detached
 
 from app.extensions import db
@@ -10,8 +10,11 @@ from app.extensions import db
 def loaded(model: type, row: Row):
     """Return the session's instance of a model for a row returned with all its columns, as if loaded."""
     instance = model(**{key: row._mapping[column] for key, column in attribute_columns(model)})
-    make_transient_to_detached(instance)  # persistent state without history, so nothing is written again
-    return db.session.merge(instance, load=False)  # the session's own instance when it holds one already
+    make_transient_to_detached(instance)  # detached, without history: nothing is written again
+    if inspect(instance).key in db.session.identity_map:
+        return db.session.merge(instance, load=False)  # the session's own instance, refreshed
+    db.session.add(instance)
+    return instance
 
 
 @functools.cache
