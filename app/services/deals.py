@@ -45,11 +45,6 @@ class DealPage:
     per_page: int
 
 
-def open_deal(*, partner: Partner, request: LeadRequest, source: str, reason: dict, now: datetime) -> Deal:
-    """Create a `new` deal for a request in the partner's first pipeline and notify the partner."""
-    return open_deals(request=request, openings=[(partner, reason)], source=source, now=now)[0]
-
-
 def open_deals(*, request: LeadRequest, openings: list[tuple[Partner, dict]], source: str, now: datetime) -> list[Deal]:
     """Create one `new` deal per (partner, reason) in each partner's first pipeline, each step one statement."""
     if not openings:
