@@ -13,7 +13,7 @@ from app.models.tenant import TenantOwned
 from app.models.types import UTCDateTime, money
 
 CATALOGUE_SOURCES = ("matched", "alternative")  # deals the catalogue sent: they count against monthly capacity
-CATALOGUE_DEAL = text("source IN ('matched', 'alternative')")
+CATALOGUE_DEAL = text(f"source IN ({', '.join(repr(source) for source in CATALOGUE_SOURCES)})")
 
 
 class DealLabel(db.Model):

@@ -6,12 +6,11 @@ from app.models import Pipeline
 from app.models.pipeline import CATALOGUE_PIPELINE_NAME
 from app.services.tenancy import owned
 
-FIRST_PIPELINES = (select(Pipeline.partner_id, Pipeline.id)  # each partner's pipelines, first one first
-                   .where(Pipeline.partner_id.in_(bindparam("ids", expanding=True)))
-                   .order_by(Pipeline.partner_id, Pipeline.position, Pipeline.id))
-
-
-NEW_PIPELINES = insert(Pipeline.__table__).returning(Pipeline.__table__.c.partner_id, Pipeline.__table__.c.id)
+PIPELINES = Pipeline.__table__.c
+FIRST_PIPELINES = (select(PIPELINES.partner_id, PIPELINES.id)  # each partner's pipelines, first one first
+                   .where(PIPELINES.partner_id.in_(bindparam("ids", expanding=True)))
+                   .order_by(PIPELINES.partner_id, PIPELINES.position, PIPELINES.id))
+NEW_PIPELINES = insert(Pipeline.__table__).returning(PIPELINES.partner_id, PIPELINES.id)
 
 
 def ordered(partner_id: int):
