@@ -64,6 +64,11 @@ def has_capacity(candidate: Candidate) -> bool:
     return capacity is None or candidate.recent_catalogue_deals < capacity
 
 
+def enough_with_capacity(candidates: Sequence[Candidate]) -> bool:
+    """Return whether PICK_COUNT of the candidates may still receive a catalogue lead (reading further is moot)."""
+    return sum(map(has_capacity, candidates)) >= PICK_COUNT
+
+
 def is_eligible(candidate: Candidate) -> bool:
     """Return whether the partner accepts requests and has capacity left."""
     return candidate.accepting_requests and has_capacity(candidate)

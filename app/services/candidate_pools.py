@@ -1,11 +1,11 @@
-"""Candidate pools for many requests at once: the pages `intake.pick_from` reads, fetched set-wise.
+"""Candidate pools for many requests at once: the pages `intake.read_pool` reads, fetched set-wise.
 
 Requests with the same catalogue filters share one ordered list of accepting partners per language group
 (primary speakers first, then the others), fetched in a few UNION ALL statements and kept for a whole sweep (a
-snapshot: the sweep itself changes no partner). Each request then pages through the lists as pick_from pages
-through its query (POOL_SIZE rows a page, at most MAX_POOLS pages, until PICK_COUNT candidates have capacity),
+snapshot: the sweep itself changes no partner). Each request then pages through the lists as read_pool pages
+through a pool query (POOL_SIZE rows a page, at most MAX_POOLS pages, until PICK_COUNT candidates have capacity),
 keeping only partners that offer one of its services (a direct request's) and skipping partners it has already;
-the selection policy picks among its pages. So a request gets exactly the picks pick_from would give it.
+the selection policy picks among its pages. So a request gets exactly the picks read_pool's pages would give it.
 """
 import random
 from dataclasses import dataclass, field, replace
@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import Partner, partner_services
 from app.services import catalogue, intake
-from matching import PICK_COUNT, Candidate, SearchFilters, has_capacity, language_match
+from matching import PICK_COUNT, Candidate, SearchFilters, enough_with_capacity, language_match
 from matching.selection import order_candidates
 
 UNION_SIZE = 100  # lists fetched per statement (SQLite allows 500 SELECTs in one UNION)
@@ -67,11 +67,7 @@ ListId = tuple[SearchFilters, int]  # catalogue filters and language group (0: p
 def listing(list_id: ListId) -> Select:
     """Return the SELECT of a list: accepting partners passing the filters, in a language group."""
     filters, group = list_id
-    stmt = catalogue.filtered(filters).where(Partner.accepting_requests.is_(True))
-    if filters.language:
-        stmt = stmt.where(Partner.primary_language == filters.language if group == 0
-                          else Partner.primary_language != filters.language)
-    return stmt
+    return intake.candidate_groups(catalogue.filtered(filters), filters.language or None)[group]
 
 
 class CandidatePools:
@@ -101,7 +97,7 @@ class CandidatePools:
                 for number, ask in enumerate(asks)]
 
     def pages(self, ask: Ask) -> list[Candidate] | tuple[ListId, int]:
-        """Return the candidates pick_from would page through, or a list and how many of its rows are needed."""
+        """Return the candidates read_pool would page through, or a list and how many of its rows are needed."""
         pool: list[Candidate] = []
         for group in (0, 1) if ask.filters.language else (0,):
             list_id = (ask.filters, group)
@@ -114,9 +110,9 @@ class CandidatePools:
                 if len(chunk) < intake.POOL_SIZE and not listed.complete:
                     return list_id, 2 * len(listed.ids)
                 pool += [self.candidate(partner_id, ask.filters.language) for partner_id in chunk]
-                if len(chunk) < intake.POOL_SIZE or enough(pool):
+                if len(chunk) < intake.POOL_SIZE or enough_with_capacity(pool):
                     break
-            if enough(pool):
+            if enough_with_capacity(pool):
                 break
         return pool
 
@@ -183,8 +179,3 @@ def services_of(partner_ids: set[int]) -> dict[int, frozenset[int]]:
             partner_services.c.partner_id.in_(sorted(partner_ids)))):
         services[partner_id].add(service_id)
     return {partner_id: frozenset(offered) for partner_id, offered in services.items()}
-
-
-def enough(pool: list[Candidate]) -> bool:
-    """Tell whether a pool holds PICK_COUNT candidates with capacity (pick_from stops paging then)."""
-    return sum(map(has_capacity, pool)) >= PICK_COUNT

@@ -34,12 +34,11 @@ from matching import (
     LanguageMatch,
     Pick,
     SearchFilters,
-    has_capacity,
+    enough_with_capacity,
     language_match,
     select_partners,
     suggestions,
 )
-from matching.selection import PICK_COUNT
 from pipelines.followup import follow_up_due_at
 
 DUPLICATE_WINDOW = timedelta(hours=24)
@@ -175,12 +174,6 @@ def pick_partners(filters: SearchFilters, now: datetime, rng: random.Random) -> 
     return select_partners(pool, filters, rng)
 
 
-def pick_from(stmt: Select, filters: SearchFilters, now: datetime, rng: random.Random) -> list[Pick]:
-    """Choose up to three accepting partners of a partner SELECT, in the selection policy's order."""
-    pool = read_pool(pool_statements(stmt, filters.language or None), capacity_since(now))
-    return select_partners(pool, filters, rng)
-
-
 @functools.cache
 def reusable_pool_statements(names: tuple[str, ...]) -> list[Select]:
     """Return pick_partners' pool SELECTs for filters given by name, built once: values are named parameters."""
@@ -190,12 +183,16 @@ def reusable_pool_statements(names: tuple[str, ...]) -> list[Select]:
 
 def pool_statements(stmt: Select, language: str | ColumnElement | None) -> list[Select]:
     """Return the pages to read of a partner SELECT: accepting partners, primary speakers of a language first."""
-    stmt = stmt.where(Partner.accepting_requests.is_(True))
-    groups = [stmt] if language is None else [
-        stmt.where(Partner.primary_language == language), stmt.where(Partner.primary_language != language)]
     return [group.with_only_columns(*POOL_COLUMNS, spoken(language)).order_by(*POOL_ORDER)
             .limit(bindparam("pool_size", type_=Integer)).offset(bindparam("pool_offset", type_=Integer))
-            .execution_options(**{PLAN_FOR_VALUES: True}) for group in groups]
+            .execution_options(**{PLAN_FOR_VALUES: True}) for group in candidate_groups(stmt, language)]
+
+
+def candidate_groups(stmt: Select, language: str | ColumnElement | None) -> list[Select]:
+    """Return the accepting partners of a SELECT in one group, or primary speakers of a language, then the rest."""
+    stmt = stmt.where(Partner.accepting_requests.is_(True))
+    return [stmt] if language is None else [
+        stmt.where(Partner.primary_language == language), stmt.where(Partner.primary_language != language)]
 
 
 def read_pool(statements: list[Select], params: dict) -> list[Candidate]:
@@ -205,9 +202,9 @@ def read_pool(statements: list[Select], params: dict) -> list[Candidate]:
         for page in range(MAX_POOLS):
             found = pool_page(stmt, params | {"pool_size": POOL_SIZE, "pool_offset": page * POOL_SIZE})
             pool += found
-            if len(found) < POOL_SIZE or sum(map(has_capacity, pool)) >= PICK_COUNT:
+            if len(found) < POOL_SIZE or enough_with_capacity(pool):
                 break
-        if sum(map(has_capacity, pool)) >= PICK_COUNT:
+        if enough_with_capacity(pool):
             break
     return pool
 

@@ -204,7 +204,7 @@ SWEEP_PARTS = {  # label: (file, function) whose cumulative time the profile rep
     "    CandidatePools.fetch (UNION ALL of the pools' next rows)": ("candidate_pools.py", "fetch"),
     "      CandidatePools.load (partners and their languages)": ("candidate_pools.py", "load"),
     "        intake.recent_catalogue_deals (30-day load, once per fetch)": ("intake.py", "recent_catalogue_deals"),
-    "    CandidatePools.pages (paging as pick_from does)": ("candidate_pools.py", "pages"),
+    "    CandidatePools.pages (paging as read_pool does)": ("candidate_pools.py", "pages"),
     "    matching.selection.order_candidates (the policy's order)": ("selection.py", "order_candidates"),
     "  follow_ups.offer_alternatives": ("follow_ups.py", "offer_alternatives"),
     "    rendering.render_email (3 templates)": ("rendering.py", "render_email"),

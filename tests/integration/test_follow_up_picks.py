@@ -1,6 +1,6 @@
-"""The sweep picks alternatives set-wise, batch by batch, yet request by request exactly as intake.pick_from would.
+"""The sweep picks alternatives set-wise, batch by batch, yet request by request exactly as intake.read_pool would.
 
-The catalogue makes pick_from page: the first partners in selection order have no capacity left, so pools run
+The catalogue makes read_pool page: the first partners in selection order have no capacity left, so pools run
 past one page, and into the secondary speakers of the language.
 """
 import random
@@ -12,7 +12,7 @@ from sqlalchemy import exists, select, update
 from app.extensions import db
 from app.models import LeadRequest, Partner, partner_services
 from app.services import catalogue, follow_ups, intake
-from matching import SearchFilters
+from matching import SearchFilters, select_partners
 from tests.builders import make_partner
 from tests.integration.test_follow_ups import direct_request, matched_request
 
@@ -35,7 +35,7 @@ def build_catalogue(now) -> list[int]:
 
 
 def reference_picks(request: LeadRequest, now, rng: random.Random) -> list[int]:
-    """Pick as the sweep did before it worked set-wise: one pick_from over the request's own query."""
+    """Pick as the sweep did before it worked set-wise: the pool pages of the request's own query."""
     contacted = [deal.partner_id for deal in intake.request_deals(request.id)]
     if request.mode == "matched":
         filters = SearchFilters(**request.filters)
@@ -46,11 +46,13 @@ def reference_picks(request: LeadRequest, now, rng: random.Random) -> list[int]:
         stmt = catalogue.filtered(filters).where(exists().where(
             partner_services.c.partner_id == Partner.id,
             partner_services.c.service_id.in_([service.id for service in partner.services])))
-    return [pick.partner_id for pick in intake.pick_from(stmt.where(Partner.id.not_in(contacted)), filters, now, rng)]
+    stmt = stmt.where(Partner.id.not_in(contacted))
+    pool = intake.read_pool(intake.pool_statements(stmt, filters.language or None), intake.capacity_since(now))
+    return [pick.partner_id for pick in select_partners(pool, filters, rng)]
 
 
 @pytest.mark.parametrize("batch", [3, 500])
-def test_set_wise_picks_equal_pick_from_request_by_request(ctx, clock, batch):
+def test_set_wise_picks_equal_the_pool_pages_request_by_request(ctx, clock, batch):
     partners = build_catalogue(clock.now)
     for number, partner_id in enumerate([partners[0], partners[0], partners[54], partners[57], partners[20]]):
         direct_request(partner_id, clock.now, email=f"direct{number}@example.org")
