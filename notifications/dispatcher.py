@@ -31,7 +31,7 @@ class OutboxItem:
 
 
 class OutboxStore(Protocol):
-    """Persist the outbox; each mark is committed by the store before it returns."""
+    """Persist the outbox; each mark is committed before it returns, except mark_sent (see there)."""
 
     def claim(self, worker_id: str, now: datetime, limit: int) -> list[OutboxItem]: ...
 
@@ -39,7 +39,13 @@ class OutboxStore(Protocol):
         """Mark the item as being sent; False when this worker no longer holds its claim."""
         ...
 
-    def mark_sent(self, item_id: int, now: datetime) -> None: ...
+    def mark_sent(self, item_id: int, now: datetime) -> None:
+        """Record a delivery, at the latest with the next mark or flush; until then the item stays `sending`."""
+        ...
+
+    def flush(self) -> None:
+        """Commit what mark_sent held back."""
+        ...
 
     def mark_retry(self, item_id: int, now: datetime, error: str, next_attempt_at: datetime) -> None: ...
 
@@ -122,6 +128,7 @@ def dispatch(
     items = store.claim(worker_id, now, limit)
     with ExitStack() as stack:
         senders = {name: stack.enter_context(batch_sender(transport)) for name, transport in transports.items()}
+        stack.callback(store.flush)  # however the batch ends, before the connections close
         for item in items:
             report.record(_deliver(store, senders, item, now, rng, sender))
     return report

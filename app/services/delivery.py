@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 
 from app.extensions import db
 from app.models import OutboxMessage, Partner
@@ -17,15 +17,28 @@ from notifications.webhooks import WebhookTransport
 
 LEASE_EXPIRED_WHILE_SENDING = (
     "The worker stopped while sending; it may have been delivered. Check, then retry or discard.")
+OUTBOX = OutboxMessage.__table__.c
+HELD_ROW = update(OutboxMessage.__table__).where(  # a row this worker still holds, by :item_id and :token
+    OUTBOX.id == bindparam("item_id"), OUTBOX.claimed_by == bindparam("token"))
+AT, ERROR = bindparam("at", type_=OUTBOX.sent_at.type), bindparam("error", type_=OUTBOX.last_error.type)
+MARKS = {  # each mark of a held row, built once; its values are bound at execution
+    SENDING: HELD_ROW.values(status=SENDING, lease_expires_at=bindparam("lease_expires_at", type_=AT.type)),
+    SENT: HELD_ROW.values(status=SENT, sent_at=AT, attempts=OUTBOX.attempts + 1, claimed_by=None),
+    PENDING: HELD_ROW.values(status=PENDING, next_attempt_at=AT, last_error=ERROR, attempts=OUTBOX.attempts + 1,
+                             claimed_by=None, lease_expires_at=None),
+    DEAD: HELD_ROW.values(status=DEAD, last_error=ERROR, attempts=OUTBOX.attempts + 1, claimed_by=None),
+    UNKNOWN: HELD_ROW.values(status=UNKNOWN, last_error=ERROR, attempts=OUTBOX.attempts + 1, claimed_by=None),
+}
 
 
 class SqlOutboxStore:
-    """The outbox table as the dispatcher's store; every mark commits."""
+    """The outbox table as the dispatcher's store: each mark commits, deliveries with the next mark (or flush)."""
 
     def __init__(self, lease: timedelta, resend_safe: Mapping[str, bool]):
         self.lease = lease
         self.resend_safe = resend_safe
         self.tokens: dict[int, str] = {}
+        self.delivered: list[tuple[int, datetime]] = []  # sent, to be recorded in the next transaction
         self.last_claimed = 0
 
     def claim(self, worker_id: str, now: datetime, limit: int) -> list[OutboxItem]:
@@ -97,36 +110,46 @@ class SqlOutboxStore:
         return OutboxItem(id=row.id, channel=row.channel, payload=payload, idempotency_key=row.dedupe_key,
                           attempts=row.attempts)
 
-    def set(self, item_id: int, **values) -> bool:
-        """Update one row this worker still holds, and commit; tell whether it still held it."""
-        result = db.session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == item_id,
-                                        OutboxMessage.claimed_by == self.tokens.get(item_id))
-            .values(**values).execution_options(synchronize_session=False))
+    def set(self, item_id: int, status: str, **values) -> bool:
+        """Mark one row this worker still holds (deliveries not yet recorded first) and commit; tell if it held it."""
+        self.record_delivered()
+        result = db.session.connection().execute(MARKS[status], {
+            "item_id": item_id, "token": self.tokens.get(item_id), **values})
         db.session.commit()
         return result.rowcount == 1
 
+    def record_delivered(self) -> None:
+        """Write the sent marks held back since the last commit, in the current transaction."""
+        if self.delivered:
+            db.session.connection().execute(MARKS[SENT], [
+                {"item_id": item_id, "token": self.tokens.pop(item_id, None), "at": at}
+                for item_id, at in self.delivered])
+            self.delivered.clear()
+
+    def flush(self) -> None:
+        """Commit the sent marks held back."""
+        self.record_delivered()
+        db.session.commit()
+
     def mark_sending(self, item_id: int, now: datetime) -> bool:
         """Note that the transport is about to be called, unless another worker took the row over."""
-        return self.set(item_id, status=SENDING, lease_expires_at=now + self.lease)
+        return self.set(item_id, SENDING, lease_expires_at=now + self.lease)
 
     def mark_sent(self, item_id: int, now: datetime) -> None:
-        """Record a delivery."""
-        self.set(item_id, status=SENT, sent_at=now, attempts=OutboxMessage.attempts + 1, claimed_by=None)
-        self.tokens.pop(item_id, None)
+        """Record a delivery with the next mark or flush; a crash before then leaves the row as a crash mid-send."""
+        self.delivered.append((item_id, now))
 
     def mark_retry(self, item_id: int, now: datetime, error: str, next_attempt_at: datetime) -> None:
         """Put a failed row back for a later try."""
-        self.set(item_id, status=PENDING, next_attempt_at=next_attempt_at, last_error=error,
-                 attempts=OutboxMessage.attempts + 1, claimed_by=None, lease_expires_at=None)
+        self.set(item_id, PENDING, at=next_attempt_at, error=error)
 
     def mark_dead(self, item_id: int, now: datetime, error: str) -> None:
         """Give up on a row."""
-        self.set(item_id, status=DEAD, last_error=error, attempts=OutboxMessage.attempts + 1, claimed_by=None)
+        self.set(item_id, DEAD, error=error)
 
     def mark_unknown(self, item_id: int, now: datetime, error: str) -> None:
         """Hold a row whose delivery is uncertain for an operator."""
-        self.set(item_id, status=UNKNOWN, last_error=error, attempts=OutboxMessage.attempts + 1, claimed_by=None)
+        self.set(item_id, UNKNOWN, error=error)
 
     def disable_webhook(self, item_id: int, now: datetime, error: str) -> None:
         """Disable the partner's webhook endpoint (it answered 410) and drop the row."""

@@ -339,13 +339,14 @@ def smtplib_send(port: int, emails: list[EmailMessage], reuse: bool) -> float:
 DELIVERY_PARTS = {  # label: (file, function) whose cumulative time the profile reports
     "deliver_pending (all)": ("delivery.py", "deliver_pending"),
     "SqlOutboxStore.claim (per batch of 100)": ("delivery.py", "claim"),
-    "SqlOutboxStore.mark_sending (UPDATE + COMMIT)": ("delivery.py", "mark_sending"),
+    "SqlOutboxStore.mark_sending (UPDATE + COMMIT, the previous message's sent mark with it)": (
+        "delivery.py", "mark_sending"),
     "SmtpSession.send": ("smtp.py", "send"),
     "  SmtpTransport.connect (once per batch)": ("smtp.py", "connect"),
     "  SmtpTransport.open_envelope (MAIL, RCPT)": ("smtp.py", "open_envelope"),
     "  smtp._transmit (MIME + DATA)": ("smtp.py", "_transmit"),
     "smtp._hang_up (QUIT, once per batch)": ("smtp.py", "_hang_up"),
-    "SqlOutboxStore.mark_sent (UPDATE + COMMIT)": ("delivery.py", "mark_sent"),
+    "SqlOutboxStore.flush (the batch's last sent mark, UPDATE + COMMIT)": ("delivery.py", "flush"),
 }
 PROFILE_EMAILS = 500
 

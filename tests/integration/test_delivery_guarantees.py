@@ -18,7 +18,7 @@ import pytest
 import responses
 from aiosmtpd.controller import Controller
 from flask import current_app
-from sqlalchemy import func, insert, select
+from sqlalchemy import event, func, insert, select
 
 from app.extensions import db
 from app.models import Client, Deal, LeadRequest, OutboxMessage, Partner
@@ -217,6 +217,32 @@ def test_eight_workers_deliver_a_thousand_notifications_exactly_once(app, ctx, c
     assert sum(report.retried + report.dead + report.unknown for report in reports) == 0
     assert status_counts() == {"sent": 1000}
     assert len([report for report in reports if report.sent]) > 1, "the workers did not share the work"
+
+
+def test_each_delivery_costs_one_commit_its_sent_mark_riding_with_the_next_sending_mark(ctx, clock, recorder):
+    keys = seed_emails(20, clock.now)
+    commits: list[object] = []
+    count = commits.append
+    event.listen(db.engine, "commit", count)
+    try:
+        assert deliver(clock.now).sent == 20
+    finally:
+        event.remove(db.engine, "commit", count)
+    assert recorder.sent == keys and status_counts() == {"sent": 20}
+    assert len(commits) == 20 + 2  # the claim, a `sending` mark per message, the last `sent` mark
+
+
+def test_a_delivery_not_yet_written_when_the_worker_died_is_held_as_unknown_not_resent(ctx, clock, recorder):
+    [key] = seed_emails(1, clock.now)
+    store = SqlOutboxStore(lease(), {"email": False})
+    [item] = store.claim("doomed", clock.now, 10)
+    assert store.mark_sending(item.id, clock.now)
+    recorder.send(message_for(item, current_app.config["MAIL_FROM"], clock.now))
+    store.mark_sent(item.id, clock.now)  # held back for the next mark, and the worker dies here
+    db.session.rollback()
+
+    deliver(clock.now + lease())
+    assert row(key).status == "unknown" and recorder.sent == [key]
 
 
 # --- 2. killed after claiming ---------------------------------------------------------------------

@@ -36,11 +36,12 @@ class Row:
 
 
 class InMemoryOutbox:
-    """A working OutboxStore kept in a dict, recording every call."""
+    """A working OutboxStore kept in a dict, recording every write; deliveries are written with the next one."""
 
     def __init__(self, *items: OutboxItem) -> None:
         self.rows = {item.id: Row(item) for item in items}
         self.calls: list[tuple[str, int]] = []
+        self.delivered: list[int] = []
 
     def claim(self, worker_id: str, now: datetime, limit: int) -> list[OutboxItem]:
         due = [row for row in self.rows.values() if row.state == "pending" and row.next_attempt_at <= now]
@@ -55,7 +56,14 @@ class InMemoryOutbox:
         return True
 
     def mark_sent(self, item_id: int, now: datetime) -> None:
-        self._move(item_id, "sent")
+        self.delivered.append(item_id)
+
+    def flush(self) -> None:
+        for item_id in self.delivered:
+            row = self.rows[item_id]
+            self.calls.append(("sent", item_id))
+            row.state = "sent"
+        self.delivered.clear()
 
     def mark_retry(self, item_id: int, now: datetime, error: str, next_attempt_at: datetime) -> None:
         row = self._move(item_id, "pending", error)
@@ -73,6 +81,7 @@ class InMemoryOutbox:
         self._move(item_id, "disabled", error)
 
     def _move(self, item_id: int, state: str, error: str | None = None) -> Row:
+        self.flush()
         row = self.rows[item_id]
         self.calls.append((state, item_id))
         row.state = state
@@ -137,6 +146,21 @@ def test_success_marks_sending_then_sent() -> None:
     assert run(store, email=transport) == DispatchReport(sent=2)
     assert store.calls == [("sending", 1), ("sent", 1), ("sending", 3), ("sent", 3)]
     assert [message.to for message in transport.sent] == ["maria@example.org"] * 2
+
+
+def test_the_last_delivery_of_a_batch_is_written_even_when_the_batch_stops_on_an_error() -> None:
+    store, transport = set_up(make_email_item(1), make_email_item(3))
+    real_mark_sending = store.mark_sending
+
+    def store_down_after_the_first(item_id: int, now: datetime) -> bool:
+        if item_id == 3:
+            raise ConnectionError("database gone")
+        return real_mark_sending(item_id, now)
+
+    store.mark_sending = store_down_after_the_first
+    with pytest.raises(ConnectionError):
+        run(store, email=transport)
+    assert store.calls == [("sending", 1), ("sent", 1)] and store.state(3) == "pending"
 
 
 def test_email_message_is_built_from_the_payload() -> None:
