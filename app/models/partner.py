@@ -74,6 +74,8 @@ class Partner(db.Model):
         Index("ix_partners_language_selection", primary_language, ranking_band.desc(),
               last_assigned_at.asc().nulls_first(), id),
         Index("ix_partners_country_selection", country, ranking_band.desc(), last_assigned_at.asc().nulls_first(), id),
+        Index("ix_partners_country_language_selection", country, primary_language, ranking_band.desc(),
+              last_assigned_at.asc().nulls_first(), id),
     )
 
     @property

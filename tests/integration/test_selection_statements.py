@@ -123,3 +123,12 @@ def test_a_matched_submission_writes_each_kind_of_row_with_one_statement(ctx, cl
                     "SELECT pipelines.partner_id, pipelines.id", "INSERT INTO pipelines",  # first pipelines
                     "INSERT INTO deals", "INSERT INTO deal_status_changes", "UPDATE partners SET",
                     "INSERT INTO outbox", "INSERT INTO outbox"]  # three partners' emails, the client's
+
+
+def test_postgresql_sessions_price_random_reads_as_a_catalogue_in_memory(ctx):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL planner setting")
+    assert db.session.execute(text("SHOW random_page_cost")).scalar() == "1.1"
+    indexes = db.session.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = :name"),
+                                 {"name": "ix_partners_country_language_selection"}).scalar()
+    assert "(country, primary_language, ranking_band DESC, last_assigned_at NULLS FIRST, id)" in indexes
