@@ -45,8 +45,9 @@ class DealPage:
     per_page: int
 
 
-def open_deals(*, request: LeadRequest, openings: list[tuple[Partner, dict]], source: str, now: datetime) -> list[Deal]:
-    """Create one `new` deal per (partner, reason) in each partner's first pipeline, each step one statement."""
+def open_deals(*, request: LeadRequest, openings: list[tuple[Partner, dict]], source: str,
+               now: datetime) -> list[dict]:
+    """Open a `new` deal per (partner, reason) in its first pipeline; return the partners' emails, to be queued."""
     if not openings:
         return []
     partners = [partner for partner, _ in openings]
@@ -58,10 +59,9 @@ def open_deals(*, request: LeadRequest, openings: list[tuple[Partner, dict]], so
     deals = [opened[partner.id] for partner in partners]
     record_openings(deals, now)
     mark_partners(partners, respond_by, now if source in CATALOGUE_SOURCES else None)
-    notices.new_deal_emails([(deal, partner) for deal, partner in zip(deals, partners, strict=True)], now)
     for deal in deals:
         auto_reply.answer_if_away(deal, now)
-    return deals
+    return notices.new_deal_emails(list(zip(deals, partners, strict=True)), now)
 
 
 def deal_values(partner: Partner, pipeline_id: int, request: LeadRequest, source: str, reason: dict,

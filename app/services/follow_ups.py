@@ -147,5 +147,6 @@ def send_to_alternatives(client_id: int, request_id: int, partner_ids: list[int]
         raise Conflict("The request went to some of these partners already.")
     reason = {"mode": "alternative", "summary": "Offered after nobody answered in time; chosen by the client."}
     picks = [Pick(partner_id=partner_id, reason=reason) for partner_id in dict.fromkeys(partner_ids)]
-    partners = intake.fan_out(request, picks, now, source="alternative")
+    partners, emails = intake.fan_out(request, picks, now, source="alternative")
+    add_all_once(emails)
     return intake.IntakeResult(request=request, partners=partners, created=True)

@@ -28,7 +28,7 @@ from app.services import catalogue, rows, upserts
 from app.services.deals import add_message, open_deals
 from app.services.errors import Conflict, NotFound
 from app.services.links import client_link, public_url
-from app.services.outbox import enqueue_email
+from app.services.outbox import add_all_once, email_row
 from matching import (
     Candidate,
     LanguageMatch,
@@ -97,8 +97,8 @@ def place_request(client: Client, data: dict, filters, direct: Partner | None, p
                   now: datetime) -> IntakeResult:
     """Store a new request, open one deal per pick and confirm it to the client."""
     request = new_request(client, data, filters, direct, picks, now)
-    partners = fan_out(request, picks, now)
-    confirm_to_client(request, partners, now)
+    partners, emails = fan_out(request, picks, now)
+    add_all_once([*emails, confirmation(request, partners, now)])  # the partners' emails and the client's
     LEAD_REQUESTS.labels(request.mode, request.status).inc()
     return IntakeResult(request=request, partners=partners, created=True)
 
@@ -254,14 +254,14 @@ def recent_catalogue_deals(partner_ids: list[int], now: datetime) -> dict[int, i
     return {partner_id: number for partner_id, number in rows}
 
 
-def fan_out(request: LeadRequest, picks: list[Pick], now: datetime, source: str | None = None) -> list[Partner]:
-    """Open one deal per picked partner, all in one batch."""
+def fan_out(request: LeadRequest, picks: list[Pick], now: datetime,
+            source: str | None = None) -> tuple[list[Partner], list[dict]]:
+    """Open one deal per picked partner, all in one batch; return the partners and their emails, to be queued."""
     source = source or request.mode
     locked = lock_partners([pick.partner_id for pick in picks])
     partners = [locked[pick.partner_id] for pick in picks]
     openings = [(partner, pick.reason) for partner, pick in zip(partners, picks, strict=True)]
-    open_deals(request=request, openings=openings, source=source, now=now)
-    return partners
+    return partners, open_deals(request=request, openings=openings, source=source, now=now)
 
 
 def lock_partners(partner_ids: list[int]) -> dict[int, Partner]:
@@ -278,10 +278,10 @@ def unmatched_suggestions(filters: SearchFilters) -> list[dict]:
     return suggestions(counts)
 
 
-def confirm_to_client(request: LeadRequest, partners: list[Partner], now: datetime) -> None:
-    """Queue the client's confirmation with their link and the chosen partners."""
+def confirmation(request: LeadRequest, partners: list[Partner], now: datetime) -> dict:
+    """Return the outbox row of the client's confirmation, with their link and the chosen partners."""
     client = request.client
-    enqueue_email(
+    return email_row(
         key=f"client-confirmation:{request.id}", to=client.email, template="client_confirmation",
         language=client.language, now=now, context={
             "client_name": client.name, "project_title": request.title,

@@ -3,7 +3,7 @@ from datetime import datetime
 
 from app.models import Deal, Message, Partner, Review
 from app.services.links import client_link, public_url
-from app.services.outbox import add_all_once, email_row, enqueue_email, enqueue_webhook
+from app.services.outbox import email_row, enqueue_email, enqueue_webhook
 from pipelines.transitions import StatusChanged
 
 
@@ -28,16 +28,16 @@ def deal_created(deal: Deal, now: datetime) -> None:
     enqueue_webhook(deal.partner, "deal.created", deal_data(deal), now, key=f"webhook:deal.created:{deal.id}")
 
 
-def new_deal_emails(openings: list[tuple[Deal, Partner]], now: datetime) -> None:
-    """Email each partner about its new request (if it wants such emails), all in one INSERT."""
-    add_all_once([email_row(
+def new_deal_emails(openings: list[tuple[Deal, Partner]], now: datetime) -> list[dict]:
+    """Return the outbox rows emailing each partner about its new request (if it wants such emails)."""
+    return [email_row(
         key=f"new-deal:{deal.id}", to=partner.email, template="partner_new_deal", language=None,
         partner_id=partner.id, now=now, context={
             "partner_name": partner.name, "client_name": deal.client.name, "client_email": deal.client.email,
             "client_phone": deal.client.phone, "project_title": deal.title,
             "project_description": deal.description, "budget": budget_text(deal),
             "deal_url": deal_url(deal), "mode": deal.source,
-        }) for deal, partner in openings if partner.notify_new_deals])
+        }) for deal, partner in openings if partner.notify_new_deals]
 
 
 def budget_text(deal: Deal) -> str | None:

@@ -189,6 +189,9 @@ def test_client_sends_the_request_to_chosen_alternatives(client, clock):
     assert sorted(p["id"] for p in sent.get_json()["partners"]) == sorted(others[:2])
     sources = db.session.scalars(select(Deal.source).where(Deal.request_id == request.id).order_by(Deal.id)).all()
     assert sources == ["direct", "alternative", "alternative"]
+    told = db.session.scalars(select(OutboxMessage.partner_id).where(
+        OutboxMessage.dedupe_key.like("new-deal:%"), OutboxMessage.partner_id.in_(others))).all()
+    assert sorted(told) == sorted(others[:2])  # each chosen alternative is emailed its new deal
     again = client.post(url, json={"request_id": request.id, "partner_ids": others[:1]})
     assert again.status_code == 409
     assert client.post(url, json={"request_id": 999, "partner_ids": others[:1]}).status_code == 404

@@ -122,7 +122,7 @@ def test_a_matched_submission_writes_each_kind_of_row_with_one_statement(ctx, cl
                     "INSERT INTO lead_requests", "SELECT partners.id, partners.name,",  # the partners, locked
                     "SELECT pipelines.partner_id, pipelines.id", "INSERT INTO pipelines",  # first pipelines
                     "INSERT INTO deals", "INSERT INTO deal_status_changes", "UPDATE partners SET",
-                    "INSERT INTO outbox", "INSERT INTO outbox"]  # three partners' emails, the client's
+                    "INSERT INTO outbox"]  # three partners' emails and the client's
 
 
 def test_postgresql_sessions_price_random_reads_as_a_catalogue_in_memory(ctx):
