@@ -9,7 +9,9 @@ from app.extensions import db
 
 def loaded(model: type, row: Row):
     """Return the session's instance of a model for a row returned with all its columns, as if loaded."""
-    instance = model(**{key: row._mapping[column] for key, column in attribute_columns(model)})
+    instance = model.__mapper__.class_manager.new_instance()
+    values = row._mapping
+    instance.__dict__.update({key: values[column] for key, column in attribute_columns(model)})  # as a query loads
     make_transient_to_detached(instance)  # detached, without history: nothing is written again
     if inspect(instance).key in db.session.identity_map:
         return db.session.merge(instance, load=False)  # the session's own instance, refreshed
