@@ -31,7 +31,7 @@ class Services(MethodView):
         return catalogue.list_services()
 
     @admin_required
-    @blp.arguments(ServiceCreate)
+    @blp.arguments(ServiceCreate())
     @blp.response(201, ServiceOut)
     def post(self, data):
         """Add a service (admin)."""
@@ -44,7 +44,7 @@ class Services(MethodView):
 class Partners(MethodView):
     """Search the catalogue and add partners."""
 
-    @blp.arguments(PartnerSearchArgs, location="query")
+    @blp.arguments(PartnerSearchArgs(), location="query")
     @blp.response(200, PartnerPage)
     def get(self, args):
         """Search partners; with `language`, primary speakers come first."""
@@ -52,7 +52,7 @@ class Partners(MethodView):
         return catalogue.search(SearchFilters(**args), page, per_page)
 
     @admin_required
-    @blp.arguments(PartnerCreate)
+    @blp.arguments(PartnerCreate())
     @blp.response(201, PartnerCreated)
     def post(self, data):
         """Add a partner (admin); the token and webhook secret are shown once."""
@@ -72,7 +72,7 @@ class PartnerProfile(MethodView):
         return catalogue.get_partner(partner_id)
 
     @admin_or_partner_required
-    @blp.arguments(PartnerFields)
+    @blp.arguments(PartnerFields())
     @blp.response(200, PartnerPrivate)
     def patch(self, data, partner_id):
         """Change partner fields (admin, or the partner itself)."""

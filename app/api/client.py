@@ -27,7 +27,7 @@ blp = Blueprint("client", __name__, url_prefix="/api/v1", description="The clien
 class ClientLinks(MethodView):
     """Fresh links by email."""
 
-    @blp.arguments(ClientLinkIn)
+    @blp.arguments(ClientLinkIn())
     @blp.response(202, AcceptedOut)
     def post(self, data):
         """Email a fresh link to a known client; the answer is the same for any email."""
@@ -50,7 +50,7 @@ class ClientOverview(MethodView):
 class ClientMessages(MethodView):
     """Messages to a partner."""
 
-    @blp.arguments(ClientMessageIn)
+    @blp.arguments(ClientMessageIn())
     @blp.response(201, MessageOut)
     def post(self, data, token):
         """Write to the partner of one of your deals."""
@@ -64,7 +64,7 @@ class ClientMessages(MethodView):
 class ClientReviews(MethodView):
     """Reviews of won deals."""
 
-    @blp.arguments(ReviewIn)
+    @blp.arguments(ReviewIn())
     @blp.response(201, ReviewOut)
     def post(self, data, token):
         """Rate a won deal 1-5, once."""
@@ -78,7 +78,7 @@ class ClientReviews(MethodView):
 class ClientAlternatives(MethodView):
     """Partners offered after nobody answered."""
 
-    @blp.arguments(AlternativesIn)
+    @blp.arguments(AlternativesIn())
     @blp.response(201, RequestOut)
     def post(self, data, token):
         """Send the same request to some of the offered partners, as new deals."""
@@ -105,7 +105,7 @@ class ClientOfferAccept(MethodView):
 class ClientChoice(MethodView):
     """The partner the client chooses."""
 
-    @blp.arguments(ChoiceIn)
+    @blp.arguments(ChoiceIn())
     @blp.response(200, ChoiceOut)
     def post(self, data, token):
         """Choose one partner of a request; the others' open deals close (changeable for 7 days)."""

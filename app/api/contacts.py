@@ -29,7 +29,7 @@ class Contacts(MethodView):
     """Every client the partner has had a deal with."""
 
     @partner_required
-    @blp.arguments(ContactListArgs, location="query")
+    @blp.arguments(ContactListArgs(), location="query")
     @blp.response(200, ContactPageOut)
     def get(self, args):
         """List contacts with completed orders, amount spent (one row per currency) and last order."""
@@ -52,7 +52,7 @@ class ContactMessages(MethodView):
     """Reconnect with a past client by message."""
 
     @partner_required
-    @blp.arguments(ContactMessageIn)
+    @blp.arguments(ContactMessageIn())
     @blp.response(201, ReconnectOut)
     def post(self, data, client_id):
         """Message a past client; opens a new deal (capped per day)."""
@@ -66,7 +66,7 @@ class ContactOffers(MethodView):
     """Reconnect with a past client by offer."""
 
     @partner_required
-    @blp.arguments(OfferIn)
+    @blp.arguments(OfferIn())
     @blp.response(201, ReconnectOut)
     def post(self, data, client_id):
         """Send a past client an offer; opens a new deal (capped per day)."""
@@ -86,7 +86,7 @@ class DealOffers(MethodView):
         return offers.deal_offers(offers.owned_deal(deal_id).id)
 
     @partner_required
-    @blp.arguments(OfferIn)
+    @blp.arguments(OfferIn())
     @blp.response(201, OfferOut)
     def post(self, data, deal_id):
         """Make the client an offer (source direct, or platform when payment state arrives late)."""

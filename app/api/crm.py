@@ -34,7 +34,7 @@ class Pipelines(MethodView):
         return pipelines.list_pipelines(g.partner_id)
 
     @partner_required
-    @blp.arguments(PipelineIn)
+    @blp.arguments(PipelineIn())
     @blp.response(201, PipelineOut)
     def post(self, data):
         """Add a pipeline (at the end unless a position is given)."""
@@ -48,7 +48,7 @@ class PipelineItem(MethodView):
     """One pipeline."""
 
     @partner_required
-    @blp.arguments(PipelineChange)
+    @blp.arguments(PipelineChange())
     @blp.response(200, PipelineOut)
     def patch(self, data, pipeline_id):
         """Rename or reorder a pipeline; existing deals never move."""
@@ -62,7 +62,7 @@ class Deals(MethodView):
     """The partner's deals."""
 
     @partner_required
-    @blp.arguments(DealListArgs, location="query")
+    @blp.arguments(DealListArgs(), location="query")
     @blp.response(200, DealPageOut)
     def get(self, args):
         """List deals newest first (by status, pipeline, label), or unanswered requests by deadline (sort=due)."""
@@ -80,7 +80,7 @@ class DealItem(MethodView):
         return deals.deal_detail(deal_id, now())
 
     @partner_required
-    @blp.arguments(DealChange)
+    @blp.arguments(DealChange())
     @blp.response(200, DealOut)
     def patch(self, data, deal_id):
         """Move a deal (new → in_progress → won/lost; won/lost → in_progress) or set its amount."""
@@ -94,7 +94,7 @@ class DealMessages(MethodView):
     """Messages to the client."""
 
     @partner_required
-    @blp.arguments(MessageIn)
+    @blp.arguments(MessageIn())
     @blp.response(201, MessageOut)
     def post(self, data, deal_id):
         """Send the client a message, typed or from a quick response (emailed with their link)."""

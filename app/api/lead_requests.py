@@ -15,7 +15,7 @@ blp = Blueprint("requests", __name__, url_prefix="/api/v1", description="Client 
 class Requests(MethodView):
     """Client requests (no account needed)."""
 
-    @blp.arguments(RequestCreate)
+    @blp.arguments(RequestCreate())
     @blp.response(201, RequestOut)
     @blp.alt_response(200, schema=RequestOut, description="The same request within 24 hours: the existing one")
     def post(self, data):

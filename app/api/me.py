@@ -54,7 +54,7 @@ class AutoReply(MethodView):
         return auto_reply.settings(catalogue.get_partner(g.partner_id))
 
     @partner_required
-    @blp.arguments(AutoReplyIn)
+    @blp.arguments(AutoReplyIn())
     @blp.response(200, AutoReplyOut)
     def put(self, data):
         """Change business hours (in the partner's timezone), the away switch and message."""
@@ -74,7 +74,7 @@ class Templates(MethodView):
         return quick_responses.list_templates()
 
     @partner_required
-    @blp.arguments(TemplateIn)
+    @blp.arguments(TemplateIn())
     @blp.response(201, TemplateOut)
     def post(self, data):
         """Save a quick response; placeholders: {client_name}, {partner_name}, {project_title}, {project_budget}."""
@@ -88,7 +88,7 @@ class TemplateItem(MethodView):
     """One quick response."""
 
     @partner_required
-    @blp.arguments(TemplateChange)
+    @blp.arguments(TemplateChange())
     @blp.response(200, TemplateOut)
     def patch(self, data, template_id):
         """Change a quick response."""
