@@ -1,13 +1,16 @@
-"""Issue 8, the intake alone: the find-a-partner ceiling of the service or of the SQL floor, without the scheduler.
+"""Issue 8, the intake alone: the find-a-partner ceiling of the service against the SQL floor, without the scheduler.
 
 load.py measures the service while its scheduler delivers the outbox, after minutes of mixed load; this script
-isolates the submission itself: a freshly rebuilt database, gunicorn (4 workers) and nothing else, a 5-second
-warm-up, then the closed loop of load.py's ceiling step. Same database rules as load.py (default `bench_load`,
-dropped and rebuilt).
+isolates the submission itself. It rebuilds the database (same rules as load.py: default `bench_load`, dropped
+and rebuilt), serves the service and the floor side by side (gunicorn, 4 workers each), warms both up, then
+runs load.py's closed-loop ceiling step against each in turn, round after round. The host's speed drifts by
+tens of percent within minutes (a CPU-bound loop varies ±40% here), so each round pairs the two measured a few
+seconds apart, and the figure to quote is the median of the rounds' ratios.
 
-Run:  .venv/bin/python tests/bench/load_ceiling.py [--floor] [--seconds 20]      (about a minute)
+Run:  .venv/bin/python tests/bench/load_ceiling.py [--rounds 5] [--seconds 15]      (about 4 minutes)
 """
 import argparse
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -20,29 +23,55 @@ from tests.bench.crm_bench import free_port, markdown_table  # noqa: E402
 from tests.bench.load_monitor import children  # noqa: E402
 from tests.bench.load_workload import Workload  # noqa: E402
 
+APPS = {"service": "wsgi:app", "floor": "tests.bench.floor_app:app"}
+HEADER = ("round", "service ok/s", "p99 ms", "server CPU ms", "floor ok/s", "p99 ms", "server CPU ms",
+          "ratio", "cost ratio")
+
 
 def main(argv: list[str] | None = None) -> None:
-    """Rebuild the database, serve the service (or the floor) and print the ceiling step's figures."""
+    """Rebuild the database, serve the service and the floor, and print each round's pair and the median ratio."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--floor", action="store_true", help="serve tests/bench/floor_app.py instead")
-    parser.add_argument("--seconds", type=float, default=20, help="length of the closed-loop step")
+    parser.add_argument("--rounds", type=int, default=5, help="service/floor pairs")
+    parser.add_argument("--seconds", type=float, default=15, help="length of each closed-loop step")
     parser.add_argument("--users", type=int, default=8, help="concurrent clients")
     parser.add_argument("--database", default="bench_load", help="PostgreSQL database to rebuild and use")
     args = parser.parse_args(argv)
     url = load.database_url(args.database)
     load.create_database(url)
     load.rebuild(url, 100_000)
-    port, app = free_port(), "tests.bench.floor_app:app" if args.floor else "wsgi:app"
-    workload = Workload(f"ceiling{time.time_ns()}", load.SEED, {}, [])
-    log = Path(load.options([]).report).parent / "load-ceiling-gunicorn.log"
-    log.parent.mkdir(exist_ok=True)
-    with load.running(load.gunicorn(app, port), load.service_env(url, FLOOR_DATABASE_URL=url), log) as server:
-        load.wait_ready(port, "/healthz")
-        target = load.Target(port, url, {"gunicorn workers": children(server.pid)})
-        load.ceiling_step(target, "warm-up", args.users, 5, workload.submit, 10)
-        measured = load.ceiling_step(target, "ceiling", args.users, args.seconds, workload.submit, 10)
-    print(markdown_table(load.HEADER, load.step_rows(measured, ("submit",))))
-    print(markdown_table(load.RESOURCE_HEADER, [load.resource_row(measured)]))
+    logs = Path(load.options([]).report).parent
+    logs.mkdir(exist_ok=True)
+    ports = {name: free_port() for name in APPS}
+    env = load.service_env(url, FLOOR_DATABASE_URL=url)
+    with load.running(load.gunicorn(APPS["service"], ports["service"]), env, logs / "load-ceiling-service.log") as \
+            service, load.running(load.gunicorn(APPS["floor"], ports["floor"]), env, logs / "load-ceiling-floor.log") \
+            as floor:
+        servers = {"service": service, "floor": floor}
+        targets, workloads = {}, {}
+        for name, server in servers.items():
+            load.wait_ready(ports[name], "/healthz")
+            targets[name] = load.Target(ports[name], url, {"gunicorn workers": children(server.pid)})
+            workloads[name] = Workload(f"{name}{time.time_ns()}", load.SEED, {}, [])
+            load.ceiling_step(targets[name], f"{name} warm-up", args.users, 5, workloads[name].submit, 10)
+        rounds = [{name: load.ceiling_step(targets[name], f"{name} round {number}", args.users, args.seconds,
+                                           workloads[name].submit, 10) for name in APPS}
+                  for number in range(1, args.rounds + 1)]
+    rows = [round_row(number, pair) for number, pair in enumerate(rounds, 1)]
+    ratios = [float(row[-2]) for row in rows]
+    print(markdown_table(HEADER, rows))
+    print(f"\nmedian ratio {statistics.median(ratios):.2f} (range {min(ratios):.2f}–{max(ratios):.2f}); "
+          f"service median {statistics.median(p['service'].figures('submit').per_second for p in rounds):.1f}/s, "
+          f"floor median {statistics.median(p['floor'].figures('submit').per_second for p in rounds):.1f}/s")
+
+
+def round_row(number: int, pair: dict) -> tuple:
+    """Return one round's line: each side's throughput, p99 and server CPU per submission, and the ratios."""
+    figures = {name: pair[name].figures("submit") for name in APPS}
+    costs = {name: load.cost_ms(pair[name]) for name in APPS}
+    ratio = figures["service"].per_second / max(figures["floor"].per_second, 1e-9)
+    return (number, *(value for name in APPS for value in (
+        f"{figures[name].per_second:.1f}", f"{figures[name].p99_ms:.0f}", f"{costs[name]:.1f}")),
+        f"{ratio:.2f}", f"{costs['floor'] / max(costs['service'], 1e-9):.2f}")
 
 
 if __name__ == "__main__":
