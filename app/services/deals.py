@@ -13,7 +13,6 @@ from app.models.deal import CATALOGUE_SOURCES
 from app.services import auto_reply, notices, quick_responses, responsiveness, rows
 from app.services.catalogue import bump_counters
 from app.services.errors import Conflict, Invalid
-from app.services.pipelines import first_pipeline_ids
 from app.services.tenancy import owned
 from pipelines.transitions import (
     AmountRequired,
@@ -49,17 +48,16 @@ class DealPage:
     per_page: int
 
 
-def open_deals(*, request: LeadRequest, openings: list[tuple[Partner, dict]], source: str,
+def open_deals(*, request: LeadRequest, openings: list[tuple[Partner, int, dict]], source: str,
                now: datetime) -> list[dict]:
-    """Open a `new` deal per (partner, reason) in its first pipeline; return the partners' emails, to be queued."""
+    """Open a `new` deal per (partner, its pipeline, reason); return the partners' emails, to be queued."""
     if not openings:
         return []
-    partners = [partner for partner, _ in openings]
-    pipelines = first_pipeline_ids([partner.id for partner in partners])
+    partners = [partner for partner, _, _ in openings]
     respond_by = responsiveness.deadline(now, request.category)
     opened = {row.partner_id: rows.loaded(Deal, row) for row in db.session.execute(NEW_DEALS, [
-        deal_values(partner, pipelines[partner.id], request, source, reason, now) | {"respond_by": respond_by}
-        for partner, reason in openings])}  # one deal per partner: rows come back in any order
+        deal_values(partner, pipeline_id, request, source, reason, now) | {"respond_by": respond_by}
+        for partner, pipeline_id, reason in openings])}  # one deal per partner: rows come back in any order
     deals = [opened[partner.id] for partner in partners]
     record_openings(deals, now)
     mark_partners(partners, respond_by, now if source in CATALOGUE_SOURCES else None)

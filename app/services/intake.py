@@ -29,6 +29,7 @@ from app.services.deals import add_message, open_deals
 from app.services.errors import Conflict, NotFound
 from app.services.links import client_link, public_url
 from app.services.outbox import add_all_once, email_row
+from app.services.pipelines import FIRST_PIPELINE, with_first_pipelines
 from matching import (
     Candidate,
     LanguageMatch,
@@ -63,7 +64,8 @@ EARLIER_REQUEST = {  # the client's latest request since :since for the same :se
     .order_by(REQUESTS.created_at.desc(), REQUESTS.id.desc()).limit(1)
     for direct in (False, True)}
 NEW_REQUEST = insert(LeadRequest.__table__).returning(*LeadRequest.__table__.columns)
-LOCK_PARTNERS = (select(Partner).where(Partner.id.in_(bindparam("ids", expanding=True))).order_by(Partner.id)
+LOCK_PARTNERS = (select(Partner, FIRST_PIPELINE).where(Partner.id.in_(bindparam("ids", expanding=True)))
+                 .order_by(Partner.id)
                  .options(joinedload(Partner.services), joinedload(Partner.secondary_language_rows))
                  .with_for_update(of=Partner, key_share=True))
 RELAXABLE_FILTERS = frozenset({"country", "language", "type", "tier"})
@@ -258,15 +260,17 @@ def fan_out(request: LeadRequest, picks: list[Pick], now: datetime,
             source: str | None = None) -> tuple[list[Partner], list[dict]]:
     """Open one deal per picked partner, all in one batch; return the partners and their emails, to be queued."""
     source = source or request.mode
-    locked = lock_partners([pick.partner_id for pick in picks])
+    locked, first_pipelines = lock_partners([pick.partner_id for pick in picks])
     partners = [locked[pick.partner_id] for pick in picks]
-    openings = [(partner, pick.reason) for partner, pick in zip(partners, picks, strict=True)]
+    pipelines = with_first_pipelines(first_pipelines)
+    openings = [(partner, pipelines[partner.id], pick.reason) for partner, pick in zip(partners, picks, strict=True)]
     return partners, open_deals(request=request, openings=openings, source=source, now=now)
 
 
-def lock_partners(partner_ids: list[int]) -> dict[int, Partner]:
-    """Load the partners with what the answer shows, locked in id order so concurrent intakes never deadlock."""
-    return {p.id: p for p in db.session.scalars(LOCK_PARTNERS, {"ids": partner_ids}).unique()}
+def lock_partners(partner_ids: list[int]) -> tuple[dict[int, Partner], dict[int, int | None]]:
+    """Load the partners with what the answer shows and their first pipeline, locked in id order (no deadlocks)."""
+    rows = db.session.execute(LOCK_PARTNERS, {"ids": partner_ids}).unique().all()
+    return {partner.id: partner for partner, _ in rows}, {partner.id: pipeline for partner, pipeline in rows}
 
 
 def unmatched_suggestions(filters: SearchFilters) -> list[dict]:

@@ -2,14 +2,14 @@
 from sqlalchemy import bindparam, insert, select
 
 from app.extensions import db
-from app.models import Pipeline
+from app.models import Partner, Pipeline
 from app.models.pipeline import CATALOGUE_PIPELINE_NAME
 from app.services.tenancy import owned
 
 PIPELINES = Pipeline.__table__.c
-FIRST_PIPELINES = (select(PIPELINES.partner_id, PIPELINES.id)  # each partner's pipelines, first one first
-                   .where(PIPELINES.partner_id.in_(bindparam("ids", expanding=True)))
-                   .order_by(PIPELINES.partner_id, PIPELINES.position, PIPELINES.id))
+FIRST_PIPELINE = (select(PIPELINES.id).where(PIPELINES.partner_id == Partner.id)  # a partner's, as a column
+                  .order_by(PIPELINES.position, PIPELINES.id).limit(1).scalar_subquery().label("first_pipeline_id"))
+FIRST_PIPELINES = select(Partner.id, FIRST_PIPELINE).where(Partner.id.in_(bindparam("ids", expanding=True)))
 NEW_PIPELINES = insert(Pipeline.__table__).returning(PIPELINES.partner_id, PIPELINES.id)
 
 
@@ -25,14 +25,16 @@ def first_pipeline_id(partner_id: int) -> int:
 
 def first_pipeline_ids(partner_ids: list[int]) -> dict[int, int]:
     """Return each partner's first pipeline id with one SELECT, creating "Catalogue leads" where there is none."""
-    found: dict[int, int] = {}
-    for partner_id, pipeline_id in db.session.execute(FIRST_PIPELINES, {"ids": partner_ids}):
-        found.setdefault(partner_id, pipeline_id)
+    return with_first_pipelines(dict(db.session.execute(FIRST_PIPELINES, {"ids": partner_ids}).all()))
+
+
+def with_first_pipelines(found: dict[int, int | None]) -> dict[int, int]:
+    """Complete partners' first pipeline ids, read as FIRST_PIPELINE (None: no pipeline yet), creating the missing."""
     missing = [{"partner_id": partner_id, "name": CATALOGUE_PIPELINE_NAME, "position": 0}
-               for partner_id in dict.fromkeys(partner_ids) if partner_id not in found]
-    if missing:
-        found |= dict(db.session.execute(NEW_PIPELINES, missing).all())
-    return found
+               for partner_id, pipeline_id in found.items() if pipeline_id is None]
+    if not missing:
+        return found
+    return found | dict(db.session.execute(NEW_PIPELINES, missing).all())
 
 
 def list_pipelines(partner_id: int) -> list[Pipeline]:

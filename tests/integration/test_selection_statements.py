@@ -119,8 +119,8 @@ def test_a_matched_submission_writes_each_kind_of_row_with_one_statement(ctx, cl
     assert sorted(partner.id for partner in result.partners) == sorted(partners)
     assert sent == ["INSERT INTO clients", "SELECT lead_requests.id FROM",  # a duplicate of a recent request?
                     "SELECT partners.id, partners.ranking_score,",  # the pool's first page
-                    "INSERT INTO lead_requests", "SELECT partners.id, partners.name,",  # the partners, locked
-                    "SELECT pipelines.partner_id, pipelines.id", "INSERT INTO pipelines",  # first pipelines
+                    "INSERT INTO lead_requests", "SELECT partners.id, partners.name,",  # the partners, locked, with
+                    "INSERT INTO pipelines",  # their first pipelines, the missing ones created
                     "INSERT INTO deals", "INSERT INTO deal_status_changes", "UPDATE partners SET",
                     "INSERT INTO outbox"]  # three partners' emails and the client's
 
