@@ -6,12 +6,14 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Insert,
     Integer,
     Select,
     bindparam,
     case,
+    false,
     func,
     insert,
     literal_column,
@@ -83,10 +85,10 @@ class IntakeResult:
 
 def submit_request(data: dict, now: datetime, rng: random.Random) -> IntakeResult:
     """Take a client's request: direct to one partner, or matched to up to three."""
-    client = upsert_client(data["client"], now)
+    client, new_client = upsert_client(data["client"], now)
     filters = SearchFilters(**data["filters"]) if "filters" in data else None
     direct = catalogue.get_partner(data["partner_id"]) if "partner_id" in data else None
-    existing = recent_duplicate(client, filters, direct, now)
+    existing = None if new_client else recent_duplicate(client, filters, direct, now)
     if existing is not None:
         return repeat_request(existing, data["project"], now)
     if direct is not None and not direct.accepting_requests:
@@ -105,22 +107,25 @@ def place_request(client: Client, data: dict, filters, direct: Partner | None, p
     return IntakeResult(request=request, partners=partners, created=True)
 
 
-def upsert_client(data: dict, now: datetime) -> Client:
-    """Find the client by email, refreshing their details, or create them: one statement, safe under races."""
+def upsert_client(data: dict, now: datetime) -> tuple[Client, bool]:
+    """Find or create the client by email, details refreshed (one race-safe statement); tell if new (PostgreSQL)."""
     values = {"email": data["email"], "name": data["name"], "created_at": now,
               **{name: data.get(name) or None for name in CLIENT_DETAILS}}
-    return rows.loaded(Client, db.session.execute(client_upsert(), values).one())
+    row = db.session.execute(client_upsert(), values).one()
+    return rows.loaded(Client, row), row.inserted
 
 
 @upserts.per_dialect
 def client_upsert(dialect: str) -> Insert:
-    """Return the client upsert (every column returned): details left out keep their stored values."""
+    """Return the client upsert (every column, and whether it inserted): details left out keep their stored values."""
     stmt = upserts.insert(Client.__table__, dialect).values(
         {name: bindparam(name) for name in ("email", "name", "created_at", *CLIENT_DETAILS)})
+    inserted = literal_column("xmax = 0", Boolean) if dialect == "postgresql" else false()  # PostgreSQL: a row
+    # an INSERT … ON CONFLICT DO UPDATE inserted has no deleting transaction yet; SQLite cannot tell
     return stmt.on_conflict_do_update(index_elements=[Client.email], set_={
         "name": stmt.excluded.name,
         **{name: func.coalesce(getattr(stmt.excluded, name), Client.__table__.c[name]) for name in CLIENT_DETAILS},
-    }).returning(*Client.__table__.columns)
+    }).returning(*Client.__table__.columns, inserted.label("inserted"))
 
 
 def recent_duplicate(client: Client, filters, direct: Partner | None, now: datetime) -> LeadRequest | None:

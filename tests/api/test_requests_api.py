@@ -111,6 +111,15 @@ def test_leads_rotate_among_partners_of_comparable_score(client, clock):
     assert sorted(counts[p] for p in partners) == [2, 2, 2, 2, 2, 2]
 
 
+def test_a_client_sending_the_same_request_twice_at_once_gets_the_first_one_back(client, clock):
+    for _ in range(3):
+        make_partner(clock.now)
+    first = post_request(client, request_body())  # a new client: no earlier request to look for
+    second = post_request(client, request_body(), expected=200)  # same instant: the client is known now
+    assert second["id"] == first["id"]
+    assert db.session.scalar(select(func.count()).select_from(LeadRequest)) == 1
+
+
 def test_same_client_and_service_within_a_day_answers_the_existing_request(client, clock):
     for _ in range(5):
         make_partner(clock.now)

@@ -117,8 +117,9 @@ def test_a_matched_submission_writes_each_kind_of_row_with_one_statement(ctx, cl
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
     assert sorted(partner.id for partner in result.partners) == sorted(partners)
-    assert sent == ["INSERT INTO clients", "SELECT lead_requests.id FROM",  # a duplicate of a recent request?
-                    "SELECT partners.id, partners.ranking_score,",  # the pool's first page
+    earlier = [] if db.engine.dialect.name == "postgresql" else ["SELECT lead_requests.id FROM"]  # a recent
+    # request of the same client? PostgreSQL tells that the client is new, so has none
+    assert sent == ["INSERT INTO clients", *earlier, "SELECT partners.id, partners.ranking_score,",  # the pool page
                     "INSERT INTO lead_requests", "SELECT partners.id, partners.name,",  # the partners, locked, with
                     "INSERT INTO pipelines",  # their first pipelines, the missing ones created
                     "INSERT INTO deals", "INSERT INTO deal_status_changes", "UPDATE partners SET",
