@@ -39,6 +39,9 @@ from tests.bench.load_monitor import StepMonitor, children  # noqa: E402
 from tests.bench.load_profile import profile_service, statement_profile  # noqa: E402
 from tests.bench.load_workload import DealState, Workload  # noqa: E402
 
+AUTOVACUUM_OFF = (": **not as in production** - dead partner rows and stale statistics pile up during the run and "
+                  "the service's PostgreSQL CPU per submission doubles within minutes; `ALTER SYSTEM SET autovacuum = "
+                  "on` and `SELECT pg_reload_conf()` first")
 FORBIDDEN_DATABASES = frozenset({"test", "lead_dev", "web_dev", "bench", "bench_sweep", "postgres"})
 SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/"
 BIN = Path(sys.executable).parent
@@ -429,15 +432,21 @@ def accounting_section(engine: Engine, workload: Workload, marks: dict[str, int]
             + "\n\n" + "\n".join(lines)), verdict
 
 
-def machine_section(engine: Engine, args) -> str:
-    """Describe the machine, the database and the run's settings."""
+def postgres_settings(engine: Engine) -> str:
+    """Return PostgreSQL's version and whether autovacuum runs (warning when it does not)."""
     with engine.connect() as connection:
         version = connection.execute(text("SHOW server_version")).scalar_one()
+        autovacuum = connection.execute(text("SHOW autovacuum")).scalar_one()
+    return f"PostgreSQL {version} (autovacuum {autovacuum}{AUTOVACUUM_OFF if autovacuum == 'off' else ''})"
+
+
+def machine_section(engine: Engine, args) -> str:
+    """Describe the machine, the database and the run's settings."""
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), "?")
     memory = int(Path("/proc/meminfo").read_text().split()[1]) / 2**20
     return (f"### Machine and settings\n\n- {os.cpu_count()} CPUs ({cpu}), {memory:.0f} GiB memory, "
-            f"PostgreSQL {version}, Python {sys.version.split()[0]}; load average before: "
+            f"{postgres_settings(engine)}, Python {sys.version.split()[0]}; load average before: "
             f"{os.getloadavg()[0]:.2f}\n- {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; gunicorn {WORKERS} sync workers, "
             f"scheduler every 5 s, {args.partners:,} partners, {args.tokens} partner tokens; "
             f"mixed steps {args.rates} req/s × {args.seconds:g} s (mix {load_workload.MIX}); find-a-partner "

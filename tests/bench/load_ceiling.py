@@ -18,6 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+import sqlalchemy  # noqa: E402
+
 from tests.bench import load  # noqa: E402
 from tests.bench.crm_bench import free_port, markdown_table  # noqa: E402
 from tests.bench.load_monitor import children  # noqa: E402
@@ -37,6 +39,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database", default="bench_load", help="PostgreSQL database to rebuild and use")
     args = parser.parse_args(argv)
     url = load.database_url(args.database)
+    print(load.postgres_settings(sqlalchemy.create_engine(load.SERVER + "postgres")), flush=True)
     load.create_database(url)
     load.rebuild(url, 100_000)
     logs = Path(load.options([]).report).parent
@@ -59,6 +62,8 @@ def main(argv: list[str] | None = None) -> None:
     rows = [round_row(number, pair) for number, pair in enumerate(rounds, 1)]
     ratios = [float(row[-2]) for row in rows]
     print(markdown_table(HEADER, rows))
+    resources = [load.resource_row(pair[name]) for pair in rounds for name in APPS]
+    print("\n" + markdown_table(load.RESOURCE_HEADER, resources))
     print(f"\nmedian ratio {statistics.median(ratios):.2f} (range {min(ratios):.2f}–{max(ratios):.2f}); "
           f"service median {statistics.median(p['service'].figures('submit').per_second for p in rounds):.1f}/s, "
           f"floor median {statistics.median(p['floor'].figures('submit').per_second for p in rounds):.1f}/s")
