@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import bindparam, case, exists, false, func, insert, literal_column, or_, select, update
+from sqlalchemy import bindparam, exists, false, func, insert, literal_column, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -29,13 +29,6 @@ NEW_DEALS = insert(Deal.__table__).values(  # a new deal: `new`, never won, its 
     clock_started_at=OPENED_AT).returning(*Deal.__table__.columns)  # 13 values a row: three rows stay within the 50
 # parameters of a query whose parsing psycopg caches
 OPENINGS = insert(DealStatusChange.__table__)
-PARTNERS = Partner.__table__.c
-DUE, DEADLINE = PARTNERS.responsiveness_due_at, bindparam("respond_by", type_=PARTNERS.responsiveness_due_at.type)
-MARK_PARTNERS = {  # the sweep refreshes a partner by its earliest deadline; a catalogue lead (True) rotates it too
-    rotate: update(Partner.__table__).where(PARTNERS.id.in_(bindparam("ids", expanding=True))).values(
-        responsiveness_due_at=case((or_(DUE.is_(None), DUE > DEADLINE), DEADLINE), else_=DUE),
-        **({"last_assigned_at": bindparam("assigned_at")} if rotate else {}))
-    for rotate in (False, True)}
 
 
 @dataclass(frozen=True)
@@ -60,7 +53,7 @@ def open_deals(*, request: LeadRequest, openings: list[tuple[Partner, int, dict]
         for partner, pipeline_id, reason in openings])}  # one deal per partner: rows come back in any order
     deals = [opened[partner.id] for partner in partners]
     record_openings(deals, now)
-    mark_partners(partners, respond_by, now if source in CATALOGUE_SOURCES else None)
+    responsiveness.schedule(partners, respond_by, assigned_at=now if source in CATALOGUE_SOURCES else None)
     for deal in deals:
         auto_reply.answer_if_away(deal, now)
     return notices.new_deal_emails(list(zip(deals, partners, strict=True)), now)
@@ -83,15 +76,6 @@ def record_openings(deals: list[Deal], now: datetime) -> None:
         for deal in deals])
     for deal in deals:
         notices.deal_created(deal, now)
-
-
-def mark_partners(partners: list[Partner], respond_by: datetime, assigned_at: datetime | None) -> None:
-    """In one UPDATE, make the sweep refresh the partners by the new deadline; a catalogue lead also rotates them."""
-    db.session.flush()  # a Core statement: pending changes to the partners go first
-    db.session.execute(MARK_PARTNERS[assigned_at is not None], {
-        "ids": [partner.id for partner in partners], "respond_by": respond_by, "assigned_at": assigned_at})
-    for partner in partners:  # what the UPDATE changed is read again when needed
-        db.session.expire(partner, ["responsiveness_due_at", "last_assigned_at"])
 
 
 def list_deals(filters: dict, page: int, per_page: int, now: datetime) -> DealPage:

@@ -2,7 +2,7 @@
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Float, Interval, case, cast, extract, func, literal, or_, select, type_coerce
+from sqlalchemy import Float, Interval, bindparam, case, cast, extract, func, literal, or_, select, type_coerce, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by, array_agg
 
 from app.extensions import db
@@ -32,6 +32,13 @@ from pipelines.responsiveness import (
 from pipelines.transitions import CLIENT_CHOSE_OTHER
 
 REFRESH_BATCH = 200
+PARTNERS = Partner.__table__.c
+DUE, DEADLINE = PARTNERS.responsiveness_due_at, bindparam("respond_by", type_=PARTNERS.responsiveness_due_at.type)
+SCHEDULE = {  # the sweep refreshes a partner by its earliest deadline; a catalogue lead (True) also rotates it
+    rotate: update(Partner.__table__).where(PARTNERS.id.in_(bindparam("ids", expanding=True))).values(
+        responsiveness_due_at=case((or_(DUE.is_(None), DUE > DEADLINE), DEADLINE), else_=DUE),
+        **({"last_assigned_at": bindparam("assigned_at")} if rotate else {}))
+    for rotate in (False, True)}
 
 
 def window_days() -> int:
@@ -240,8 +247,8 @@ def unmark_spam(deal_id: int, now: datetime) -> Deal:
     if deal.spam_marked_at is None:
         raise Conflict("This request is not marked as spam.")
     deal.spam_marked_at, deal.clock_started_at = None, now
-    schedule(deal.partner, deal)
-    db.session.flush()
+    deal.respond_by = deadline(now, deal.category)
+    schedule([deal.partner], deal.respond_by)
     refresh(deal.partner, now)
     return deal
 
@@ -266,8 +273,10 @@ def deadline(clock_started_at: datetime, category: str) -> datetime:
     return respond_by(clock_started_at, category, targets())
 
 
-def schedule(partner: Partner, deal: Deal) -> None:
-    """Set the request's deadline, and make the sweep refresh the partner when it runs out."""
-    due = deal.respond_by = deadline(deal.clock_started_at, deal.category)
-    if partner.responsiveness_due_at is None or due < partner.responsiveness_due_at:
-        partner.responsiveness_due_at = due
+def schedule(partners: list[Partner], respond_by: datetime, assigned_at: datetime | None = None) -> None:
+    """Make the sweep refresh the partners by a new deadline, in one UPDATE; `assigned_at` also rotates them."""
+    db.session.flush()  # a Core statement: pending changes to the partners go first
+    db.session.execute(SCHEDULE[assigned_at is not None], {
+        "ids": [partner.id for partner in partners], "respond_by": respond_by, "assigned_at": assigned_at})
+    for partner in partners:  # what the UPDATE changed is read again when needed
+        db.session.expire(partner, ["responsiveness_due_at", "last_assigned_at"])
