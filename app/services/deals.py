@@ -44,8 +44,6 @@ class DealPage:
 def open_deals(*, request: LeadRequest, openings: list[tuple[Partner, int, dict]], source: str,
                now: datetime) -> list[dict]:
     """Open a `new` deal per (partner, its pipeline, reason); return the partners' emails, to be queued."""
-    if not openings:
-        return []
     partners = [partner for partner, _, _ in openings]
     respond_by = responsiveness.deadline(now, request.category)
     opened = {row.partner_id: rows.loaded(Deal, row) for row in db.session.execute(NEW_DEALS, [

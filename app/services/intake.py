@@ -264,6 +264,8 @@ def recent_catalogue_deals(partner_ids: list[int], now: datetime) -> dict[int, i
 def fan_out(request: LeadRequest, picks: list[Pick], now: datetime,
             source: str | None = None) -> tuple[list[Partner], list[dict]]:
     """Open one deal per picked partner, all in one batch; return the partners and their emails, to be queued."""
+    if not picks:
+        return [], []
     source = source or request.mode
     locked, first_pipelines = lock_partners([pick.partner_id for pick in picks])
     partners = [locked[pick.partner_id] for pick in picks]

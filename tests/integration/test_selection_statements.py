@@ -133,3 +133,23 @@ def test_postgresql_sessions_price_random_reads_as_a_catalogue_in_memory(ctx):
     indexes = db.session.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = :name"),
                                  {"name": "ix_partners_country_language_selection"}).scalar()
     assert "(country, primary_language, ranking_band DESC, last_assigned_at NULLS FIRST, id)" in indexes
+
+
+def test_an_unmatched_submission_locks_no_partner_and_opens_no_deal(ctx, clock):
+    make_partner(clock.now)  # offers email-marketing in Germany
+    sent: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        sent.append(" ".join(statement.split()[:3]))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        result = submit_request({"client": {"name": "Ann", "email": "ann@example.org"}, "project": {"title": "Mails"},
+                                 "filters": {"service": "email-marketing", "country": "FR"}}, clock.now,
+                                random.Random(1))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert result.partners == [] and result.request.status == "unmatched"
+    assert not any(statement.startswith(("SELECT partners.id, partners.name,", "INSERT INTO deals", "UPDATE partners"))
+                   for statement in sent)
+    assert sent[-1] == "INSERT INTO outbox"  # the client's confirmation, with the filters worth dropping
