@@ -54,6 +54,7 @@ POOL_ORDER = (Partner.ranking_band.desc(), Partner.last_assigned_at.asc().nulls_
 RECENT_CATALOGUE_LEADS = select(func.count()).where(  # a partner's catalogue leads since :capacity_since
     Deal.partner_id == Partner.id, Deal.source.in_(CATALOGUE_SOURCE_LIST),
     Deal.created_at >= bindparam("capacity_since")).scalar_subquery()
+PARTNER_LOADS = select(Partner.id, RECENT_CATALOGUE_LEADS).where(Partner.id.in_(bindparam("ids", expanding=True)))
 POOL_COLUMNS = (Partner.id, Partner.ranking_score, Partner.last_assigned_at, Partner.monthly_capacity,
                 Partner.accepting_requests,  # the 30-day load counts only where there is a capacity
                 case((Partner.monthly_capacity.is_not(None), RECENT_CATALOGUE_LEADS), else_=0))
@@ -253,12 +254,7 @@ def recent_catalogue_deals(partner_ids: list[int], now: datetime) -> dict[int, i
     """Count catalogue leads (matched, or alternatives a client chose) per partner in the last 30 days."""
     if not partner_ids:
         return {}
-    rows = db.session.execute(
-        select(Deal.partner_id, func.count()).where(
-            Deal.partner_id.in_(partner_ids), Deal.source.in_(CATALOGUE_SOURCE_LIST),
-            Deal.created_at >= now - CAPACITY_WINDOW)
-        .group_by(Deal.partner_id))
-    return {partner_id: number for partner_id, number in rows}
+    return dict(db.session.execute(PARTNER_LOADS, {"ids": partner_ids} | capacity_since(now)).all())
 
 
 def fan_out(request: LeadRequest, picks: list[Pick], now: datetime,
