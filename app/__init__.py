@@ -11,6 +11,8 @@ from app.config import load_settings
 from app.extensions import PLAN_FOR_VALUES, db, migrate
 
 MAX_BODY_BYTES = 64 * 1024
+POSTGRES_SESSION = "-c random_page_cost=1.1"  # the catalogue is read from memory: a random read costs about as
+# much as a sequential one, so that walking a selection index in order wins over sorting a bitmap scan
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -38,10 +40,6 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1, x_host=1)
     return app
-
-
-POSTGRES_SESSION = "-c random_page_cost=1.1"  # the catalogue is read from memory: a random read costs about as
-# much as a sequential one, so that walking a selection index in order wins over sorting a bitmap scan
 
 
 def migrations_directory() -> Path:
