@@ -25,7 +25,7 @@ def deal_url(deal: Deal) -> str:
 
 def deal_created(deal: Deal, now: datetime) -> None:
     """Tell the partner's webhook about a new deal."""
-    enqueue_webhook(deal.partner, "deal.created", deal_data(deal), now, key=f"webhook:deal.created:{deal.id}")
+    enqueue_webhook(deal.partner, "deal.created", lambda: deal_data(deal), now, key=f"webhook:deal.created:{deal.id}")
 
 
 def new_deal_emails(openings: list[tuple[Deal, Partner]], now: datetime) -> list[dict]:
@@ -60,14 +60,14 @@ def message_posted(deal: Deal, message: Message, now: datetime) -> None:
             now=now, context={
                 "client_name": client.name, "partner_name": partner.name, "project_title": deal.title,
                 "body": message.body, "client_link": client_link(client.id, now)})
-    enqueue_webhook(partner, "message.created", {
+    enqueue_webhook(partner, "message.created", lambda: {
         "deal_id": deal.id, "message_id": message.id, "origin": message.origin, "body": message.body,
         "created_at": message.created_at.isoformat()}, now, key=f"webhook:message.created:{message.id}")
 
 
 def status_changed(deal: Deal, event: StatusChanged, change_id: int, now: datetime) -> None:
     """Tell the partner's webhook about a move; on a first win, ask the client for a review."""
-    enqueue_webhook(deal.partner, "deal.status_changed", deal_data(deal) | {
+    enqueue_webhook(deal.partner, "deal.status_changed", lambda: deal_data(deal) | {
         "from_status": event.from_status.value, "to_status": event.to_status.value,
         "lost_reason": event.lost_reason}, now, key=f"webhook:deal.status_changed:{change_id}")
     if event.first_win:
@@ -86,7 +86,7 @@ def review_request(deal: Deal, now: datetime) -> None:
 
 def review_posted(review: Review, deal: Deal, now: datetime) -> None:
     """Tell the partner's webhook about a new review."""
-    enqueue_webhook(deal.partner, "review.created", {
+    enqueue_webhook(deal.partner, "review.created", lambda: {
         "review_id": review.id, "deal_id": deal.id, "rating": review.rating, "text": review.text,
         "created_at": review.created_at.isoformat()}, now, key=f"webhook:review.created:{review.id}")
 

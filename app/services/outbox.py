@@ -1,6 +1,7 @@
 """Write notifications to the outbox in the caller's transaction, once per logical message."""
 import json
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import Insert
@@ -52,11 +53,11 @@ def enqueue_email(**fields) -> bool:
     return add_once(email_row(**fields))
 
 
-def enqueue_webhook(partner: Partner, event_type: str, data: dict, now: datetime, key: str) -> bool:
-    """Queue a signed webhook event for a partner with an enabled webhook URL."""
+def enqueue_webhook(partner: Partner, event_type: str, data: Callable[[], dict], now: datetime, key: str) -> bool:
+    """Queue a signed webhook event for a partner with an enabled webhook URL; `data` is built only then."""
     if not partner.webhook_url or partner.webhook_disabled_at is not None:
         return False
     event_id = f"msg_{uuid.uuid4().hex}"
-    body = {"type": event_type, "timestamp": now.isoformat(), "data": data}
+    body = {"type": event_type, "timestamp": now.isoformat(), "data": data()}
     payload = {"event_id": event_id, "body": json.dumps(body)}
     return add_once(outbox_row("webhook", key, payload, partner.id, now))
