@@ -5,7 +5,8 @@ isolates the submission itself. It rebuilds the database (same rules as load.py:
 and rebuilt), serves the service and the floor side by side (gunicorn, 4 workers each), warms both up, then
 runs load.py's closed-loop ceiling step against each in turn, round after round. The host's speed drifts by
 tens of percent within minutes (a CPU-bound loop varies ±40% here), so each round pairs the two measured a few
-seconds apart, and the figure to quote is the median of the rounds' ratios.
+seconds apart, and the figure to quote is the median of the rounds' ratios. Who goes first alternates from round
+to round: in paired runs of the same code under two Python builds, the second of a pair was about 4% faster.
 
 Run:  .venv/bin/python tests/bench/load_ceiling.py [--rounds 5] [--seconds 15]      (about 4 minutes)
 """
@@ -57,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
             workloads[name] = Workload(f"{name}{time.time_ns()}", load.SEED, {}, [])
             load.ceiling_step(targets[name], f"{name} warm-up", args.users, 5, workloads[name].submit, 10)
         rounds = [{name: load.ceiling_step(targets[name], f"{name} round {number}", args.users, args.seconds,
-                                           workloads[name].submit, 10) for name in APPS}
+                                           workloads[name].submit, 10) for name in turn_order(number)}
                   for number in range(1, args.rounds + 1)]
     rows = [round_row(number, pair) for number, pair in enumerate(rounds, 1)]
     ratios = [float(row[-2]) for row in rows]
@@ -67,6 +68,11 @@ def main(argv: list[str] | None = None) -> None:
     print(f"\nmedian ratio {statistics.median(ratios):.2f} (range {min(ratios):.2f}–{max(ratios):.2f}); "
           f"service median {statistics.median(p['service'].figures('submit').per_second for p in rounds):.1f}/s, "
           f"floor median {statistics.median(p['floor'].figures('submit').per_second for p in rounds):.1f}/s")
+
+
+def turn_order(number: int) -> list[str]:
+    """Return who goes first in a round, in turn: the second of a pair measured a few percent faster here."""
+    return list(APPS) if number % 2 else list(reversed(APPS))
 
 
 def round_row(number: int, pair: dict) -> tuple:
