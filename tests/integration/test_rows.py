@@ -1,9 +1,10 @@
 """Rows a Core INSERT … RETURNING wrote become the session's objects as if a query had loaded them."""
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 
 from app.extensions import db
 from app.models import Client
 from app.services import rows
+from tests.statements import sent_statements
 
 
 def inserted_client(now, email: str = "ann@example.org"):
@@ -16,16 +17,11 @@ def test_a_returned_row_is_a_clean_session_object_and_only_later_changes_are_wri
     client = rows.loaded(Client, inserted_client(clock.now))
     assert client in db.session and client.email == "ann@example.org" and client.created_at == clock.now
     assert not db.session.dirty and not db.session.new
-    sent: list[str] = []
-    record = lambda conn, cursor, statement, *rest: sent.append(statement.split()[0])  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with sent_statements(words=1) as sent:
         db.session.flush()
         assert sent == []  # nothing to write again
         client.name = "Ann Smith"
         db.session.flush()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     assert sent == ["UPDATE"]
     client_id = client.id
     db.session.commit()

@@ -3,7 +3,7 @@ import random
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from app.extensions import db
 from app.models import Partner
@@ -12,6 +12,7 @@ from app.services.errors import Invalid
 from app.services.intake import submit_request
 from matching import SearchFilters
 from tests.builders import make_partner
+from tests.statements import sent_statements
 
 
 def picked(now, **filters) -> list[int]:
@@ -105,17 +106,9 @@ def test_pool_pages_are_planned_for_their_values_on_postgresql(ctx, clock):
 
 def test_a_matched_submission_writes_each_kind_of_row_with_one_statement(ctx, clock):
     partners = [make_partner(clock.now).id for _ in range(3)]
-    sent: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        sent.append(" ".join(statement.split()[:3]))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with sent_statements() as sent:
         result = submit_request({"client": {"name": "Ann", "email": "ann@example.org"}, "project": {"title": "Mails"},
                                  "filters": {"service": "email-marketing"}}, clock.now, random.Random(1))
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     assert sorted(partner.id for partner in result.partners) == sorted(partners)
     earlier = [] if db.engine.dialect.name == "postgresql" else ["SELECT lead_requests.id FROM"]  # a recent
     # request of the same client? PostgreSQL tells that the client is new, so has none
@@ -137,18 +130,10 @@ def test_postgresql_sessions_price_random_reads_as_a_catalogue_in_memory(ctx):
 
 def test_an_unmatched_submission_locks_no_partner_and_opens_no_deal(ctx, clock):
     make_partner(clock.now)  # offers email-marketing in Germany
-    sent: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        sent.append(" ".join(statement.split()[:3]))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with sent_statements() as sent:
         result = submit_request({"client": {"name": "Ann", "email": "ann@example.org"}, "project": {"title": "Mails"},
                                  "filters": {"service": "email-marketing", "country": "FR"}}, clock.now,
                                 random.Random(1))
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     assert result.partners == [] and result.request.status == "unmatched"
     assert not any(statement.startswith(("SELECT partners.id, partners.name,", "INSERT INTO deals", "UPDATE partners"))
                    for statement in sent)
