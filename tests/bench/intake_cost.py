@@ -86,7 +86,7 @@ def side_figures(side: str, args) -> dict[str, float]:
 def row(side: str, figures: dict[str, float]) -> tuple:
     """Return a side's line of the table."""
     return (side, f"{figures['instructions'] / 1e6:.2f} M",
-            *(f"{figures[name]:.2f}" for name in ("cpu_ms", "backend_ms", "both_ms")))
+            *(f"{figures[name]:.2f}" for name in FIGURES[1:]))
 
 
 def run_child(side: str, args, warm: int, count: int, wrapper: tuple[str, ...] = ()) -> dict:
