@@ -9,7 +9,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
+import jinja2
+
 from notifications.message import EmailMessage, WebhookMessage
+from notifications.rendering import rendered_payload
 from notifications.transports import DeliveryError, Transport, batch_sender
 
 logger = logging.getLogger("notifications")
@@ -103,12 +106,13 @@ def message_for(item: OutboxItem, sender: str, now: datetime) -> EmailMessage | 
             timestamp=int(now.timestamp()),
             body=payload["body"].encode(),
         )
+    email = rendered_payload(payload)
     return EmailMessage(
         to=payload["to"],
         sender=sender,
-        subject=payload["subject"],
-        text=payload["text"],
-        html=payload["html"],
+        subject=email.subject,
+        text=email.text,
+        html=email.html,
         idempotency_key=item.idempotency_key,
         date=now,
     )
@@ -149,7 +153,7 @@ def _deliver(
     resend_is_safe = transport is not None and transport.resend_is_safe
     try:
         message = message_for(item, sender, now)
-    except (KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError, jinja2.TemplateError) as error:
         store.mark_dead(item.id, now, f"malformed outbox payload: {type(error).__name__}: {error}")
         return Outcome.DEAD
     try:

@@ -48,6 +48,13 @@ def template_language(template: str, language: str | None) -> str:
     return DEFAULT_LANGUAGE
 
 
+def rendered_payload(payload: Mapping[str, Any]) -> RenderedEmail:
+    """Return an outbox email's parts: rendered now from its template and context, or as queued when rendered."""
+    if "context" in payload:
+        return render_email(payload["template"], payload.get("language"), payload["context"])
+    return RenderedEmail(subject=payload["subject"], text=payload["text"], html=payload["html"])
+
+
 def render_email(template: str, language: str | None, context: Mapping[str, Any]) -> RenderedEmail:
     """Render a template triplet; a missing context variable raises jinja2.UndefinedError."""
     env = environment()

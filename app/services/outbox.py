@@ -10,7 +10,6 @@ from app.extensions import db
 from app.models import OutboxMessage, Partner
 from app.models.outbox import PENDING
 from app.services import upserts
-from notifications.rendering import render_email
 
 
 def add_once(row: dict) -> bool:
@@ -41,15 +40,13 @@ def email_row(
     *, key: str, to: str, template: str, language: str | None, context: dict, now: datetime,
     partner_id: int | None = None, extra: dict | None = None,
 ) -> dict:
-    """Render an email into the values of its outbox row; `extra` rides along in the payload."""
-    rendered = render_email(template, language, context)
-    payload = {"to": to, "subject": rendered.subject, "text": rendered.text, "html": rendered.html,
-               "template": template} | (extra or {})
+    """Return the values of an email's outbox row: its template and context, rendered when sent; `extra` rides along."""
+    payload = {"to": to, "template": template, "language": language, "context": context} | (extra or {})
     return outbox_row("email", key, payload, partner_id, now)
 
 
 def enqueue_email(**fields) -> bool:
-    """Render an email and queue it under a unique key (the fields of email_row)."""
+    """Queue an email under a unique key (the fields of email_row)."""
     return add_once(email_row(**fields))
 
 

@@ -5,6 +5,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Deal, OutboxMessage
 from app.services.links import client_token
+from notifications.rendering import rendered_payload
 from tests.builders import make_partner, request_body
 
 
@@ -65,7 +66,7 @@ def test_client_message_reaches_the_partner(client, clock):
     answer = client.post(f"/api/v1/client/{token}/messages", json={"deal_id": deal_id, "body": "Any update?"})
     assert answer.status_code == 201 and answer.get_json()["origin"] == "client"
     row = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
-    assert row.payload["template"] == "client_message" and "Any update?" in row.payload["text"]
+    assert row.payload["template"] == "client_message" and "Any update?" in rendered_payload(row.payload).text
     assert db.session.get(Deal, deal_id).first_response_at is None
 
 

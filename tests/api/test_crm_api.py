@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Deal, OutboxMessage, Partner
+from notifications.rendering import rendered_payload
 from tests.builders import make_partner, request_body
 
 
@@ -132,7 +133,8 @@ def test_partner_message_is_emailed_to_the_client_with_their_link(client, partne
     row = db.session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "email")
                              .order_by(OutboxMessage.id.desc())).first()
     assert row.payload["template"] == "deal_message" and row.payload["to"] == "anna@example.org"
-    assert "When can we talk?" in row.payload["text"] and "http://leads.test/client/" in row.payload["text"]
+    text = rendered_payload(row.payload).text
+    assert "When can we talk?" in text and "http://leads.test/client/" in text
     hooks = db.session.scalars(select(OutboxMessage.payload).where(OutboxMessage.channel == "webhook")).all()
     assert any('"message.created"' in hook["body"] for hook in hooks)
     empty = client.post(f"/api/v1/deals/{deal_id}/messages", json={"body": ""}, headers=partner.headers)

@@ -25,7 +25,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from statistics import median
 
 import pytest
@@ -35,8 +35,9 @@ from app.extensions import db
 from app.models import OutboxMessage
 from app.services import follow_ups
 from app.services.delivery import deliver_pending
+from app.services.outbox import email_row
 from notifications.message import EmailMessage
-from notifications.rendering import render_email
+from notifications.rendering import rendered_payload
 from tests.bench import crm_bench
 from tests.bench.catalogue_data import GENERATOR_VERSION, NOW
 from tests.bench.crm_bench import StatementTimer, print_table, quiet_mail, ratio
@@ -207,7 +208,6 @@ SWEEP_PARTS = {  # label: (file, function) whose cumulative time the profile rep
     "    CandidatePools.pages (paging as read_pool does)": ("candidate_pools.py", "pages"),
     "    matching.selection.order_candidates (the policy's order)": ("selection.py", "order_candidates"),
     "  follow_ups.offer_alternatives": ("follow_ups.py", "offer_alternatives"),
-    "    rendering.render_email (3 templates)": ("rendering.py", "render_email"),
     "    links.client_link (signing)": ("links.py", "client_link"),
     "    outbox.add_all_once (multi-row INSERT … ON CONFLICT)": ("outbox.py", "add_all_once"),
     "  follow_ups.record (outcomes: UPDATE by id, by outcome)": ("follow_ups.py", "record"),
@@ -262,24 +262,23 @@ def profiled_sweep(database: SweepDatabase) -> tuple[cProfile.Profile, Statement
 
 
 def queue_emails(database: SweepDatabase, number: int) -> None:
-    """Replace the outbox with `number` pending, rendered follow-up emails."""
+    """Replace the outbox with `number` pending follow-up emails, queued as the sweep queues them."""
     with database.app.app_context():
-        rows = [email_row(i) for i in range(1, number + 1)]
+        rows = [queued_email(i) for i in range(1, number + 1)]
         with db.engine.begin() as connection:
             connection.execute(text("DELETE FROM outbox"))
             connection.execute(OutboxMessage.__table__.insert(), rows)
         crm_bench.analyze(db.engine, "outbox")
 
 
-def email_row(i: int) -> dict:
-    """Return one pending outbox row: a follow-up email as the sweep renders it."""
-    rendered = render_email("follow_up_alternatives", "en", {
-        "client_name": f"Client {i}", "project_title": f"Project {i}", "client_link": f"http://bench/client/{i}",
-        "partners": [{"name": f"Partner {i + k}", "profile_url": f"http://bench/partners/{i + k}"} for k in range(3)]})
-    payload = {"to": f"client{i}@bench.example", "subject": rendered.subject, "text": rendered.text,
-               "html": rendered.html, "template": "follow_up_alternatives"}
-    return {"channel": "email", "dedupe_key": f"follow-up:{i}", "payload": payload, "partner_id": None,
-            "status": "pending", "attempts": 0, "next_attempt_at": NOW, "created_at": NOW}
+def queued_email(i: int) -> dict:
+    """Return one pending outbox row: a follow-up email's template and context, rendered when delivered."""
+    return email_row(key=f"follow-up:{i}", to=f"client{i}@bench.example", template="follow_up_alternatives",
+                     language="en", now=NOW, context={
+                         "client_name": f"Client {i}", "project_title": f"Project {i}",
+                         "client_link": f"http://bench/client/{i}",
+                         "partners": [{"name": f"Partner {i + k}", "profile_url": f"http://bench/partners/{i + k}"}
+                                      for k in range(3)]}) | {"status": "pending", "attempts": 0}
 
 
 def in_threads(work, count: int) -> float:
@@ -312,12 +311,12 @@ def deliver_with_app(app, reports: list) -> float:
 
 
 def messages(database: SweepDatabase) -> list[EmailMessage]:
-    """Return the outbox's emails as the dispatcher builds them."""
+    """Return the outbox's emails as the dispatcher builds them, rendered (before the floor's clock starts)."""
     with database.app.app_context():
         rows = db.session.execute(select(OutboxMessage.dedupe_key, OutboxMessage.payload)
                                   .order_by(OutboxMessage.id)).all()
-    return [EmailMessage(to=p["to"], sender=SENDER, subject=p["subject"], text=p["text"], html=p["html"],
-                         idempotency_key=key, date=NOW) for key, p in rows]
+    return [EmailMessage(to=p["to"], sender=SENDER, idempotency_key=key, date=NOW, **asdict(rendered_payload(p)))
+            for key, p in rows]
 
 
 def smtplib_send(port: int, emails: list[EmailMessage], reuse: bool) -> float:
@@ -341,6 +340,7 @@ DELIVERY_PARTS = {  # label: (file, function) whose cumulative time the profile 
     "SqlOutboxStore.claim (per batch of 100)": ("delivery.py", "claim"),
     "SqlOutboxStore.mark_sending (UPDATE + COMMIT, the previous message's sent mark with it)": (
         "delivery.py", "mark_sending"),
+    "rendering.rendered_payload (3 templates, rendered when sent)": ("rendering.py", "rendered_payload"),
     "SmtpSession.send": ("smtp.py", "send"),
     "  SmtpTransport.connect (once per batch)": ("smtp.py", "connect"),
     "  SmtpTransport.open_envelope (MAIL, RCPT)": ("smtp.py", "open_envelope"),

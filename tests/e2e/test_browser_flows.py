@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import OutboxMessage
 from app.services import accounts
+from notifications.rendering import rendered_payload
 from tests.builders import make_partner
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -40,7 +41,7 @@ def client_link() -> str:
     db.session.commit()
     rows = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
     confirmation = next(row for row in rows if row.payload["template"] == "client_confirmation")
-    return re.search(r"(http://127\.0\.0\.1:\d+/client/\S+)", confirmation.payload["text"]).group(1)
+    return re.search(r"(http://127\.0\.0\.1:\d+/client/\S+)", rendered_payload(confirmation.payload).text).group(1)
 
 
 def find_a_partner(browser, server, screenshot) -> None:

@@ -13,6 +13,7 @@ from app.services import contacts, offers, payment_reminders
 from app.services.delivery import deliver_pending
 from app.services.intake import submit_request
 from app.services.tenancy import acting_as
+from notifications.rendering import rendered_payload
 from tests.builders import make_partner
 
 MONDAY = datetime(2026, 6, 1, tzinfo=UTC)  # Europe/Berlin is UTC+2 in June
@@ -115,7 +116,7 @@ def test_no_reminder_when_the_client_paid_today(partner):
     run_day(berlin(0, day=1), hours=11)
     [reminder] = reminders()
     assert reminder.created_at == berlin(10, 0, day=1)
-    assert "Good to see you again" in reminder.payload["subject"]  # a second purchase, worded as such
+    assert "Good to see you again" in rendered_payload(reminder.payload).subject  # a second purchase, worded as such
 
 
 def test_a_reminder_for_an_offer_paid_before_it_left_is_dropped(partner, ctx, monkeypatch, tmp_path):
@@ -139,7 +140,7 @@ def test_wording_follows_the_clients_paid_history(partner):
     for day, deal_id in enumerate(deal_ids):
         offer = make_offer(partner.id, deal_id, berlin(7, day=day))
         payment_reminders.sweep(berlin(10, day=day))
-        subjects.append(reminders()[-1].payload["subject"])
+        subjects.append(rendered_payload(reminders()[-1].payload).subject)
         pay(partner.id, offer.id, berlin(12, day=day))
     assert subjects[0].startswith("Your offer is waiting")
     assert subjects[1].startswith("Good to see you again")

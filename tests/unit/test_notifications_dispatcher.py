@@ -4,7 +4,7 @@ import json
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,6 +18,7 @@ from notifications.dispatcher import (
     retry_delay,
 )
 from notifications.message import EmailMessage, WebhookMessage
+from notifications.rendering import render_email
 from notifications.transports import DeliveryError
 
 NOW = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
@@ -174,6 +175,26 @@ def test_email_message_is_built_from_the_payload() -> None:
         idempotency_key="email-5",
         date=NOW,
     )
+
+
+def test_an_email_queued_as_template_and_context_is_rendered_when_sent() -> None:
+    queued = OutboxItem(6, "email", {"to": "anna@example.org", "template": "client_link", "language": "ru",
+                                     "context": {"client_name": "Анна", "client_link": "http://leads.test/client/t"}},
+                        "email-6", 0)
+    store, transport = set_up(queued)
+    assert run(store, email=transport) == DispatchReport(sent=1)
+    [message] = transport.sent
+    assert message == EmailMessage(to="anna@example.org", sender=SENDER, idempotency_key="email-6", date=NOW,
+                                   **asdict(render_email("client_link", "ru", queued.payload["context"])))
+    assert "Анна" in message.text and "http://leads.test/client/t" in message.html
+
+
+def test_an_email_whose_template_cannot_render_its_context_dies_at_once() -> None:
+    queued = OutboxItem(7, "email", {"to": "anna@example.org", "template": "client_link", "language": "en",
+                                     "context": {"client_name": "Anna"}}, "email-7", 0)
+    store, transport = set_up(queued, make_email_item(1))
+    assert run(store, email=transport) == DispatchReport(sent=1, dead=1)
+    assert store.rows[7].errors == ["malformed outbox payload: UndefinedError: 'client_link' is undefined"]
 
 
 def test_webhook_message_carries_the_body_as_bytes() -> None:

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db, limiter
 from app.models import Client, Deal, LeadRequest, OutboxMessage
+from notifications.rendering import rendered_payload
 from tests.builders import make_partner
 from tests.web.conftest import fill_in, find_form, hidden_value, text_of
 
@@ -36,7 +37,7 @@ def test_the_page_language_becomes_the_clients_language(client, clock):
     assert answer.status_code == 200 and 'lang="ru"' in text_of(answer)
     assert db.session.scalar(select(Client.language)) == "ru"
     confirmation = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()[-1]
-    assert re.search("[а-яА-Я]", confirmation.payload["subject"])
+    assert re.search("[а-яА-Я]", rendered_payload(confirmation.payload).subject)
 
 
 def test_errors_are_shown_next_to_their_fields_and_the_input_is_kept(client, clock):
