@@ -23,11 +23,12 @@ from pipelines.transitions import (
     allowed_targets,
 )
 
-OPENED_AT = bindparam("opened_at", type_=Deal.__table__.c.created_at.type)
+DEALS = Deal.__table__.c
+OPENED_AT = bindparam("opened_at", type_=DEALS.created_at.type)
 NEW_DEALS = insert(Deal.__table__).values(  # a new deal: `new`, never won, its clock started when it opened
     status=literal_column("'new'"), ever_won=false(), created_at=OPENED_AT, updated_at=OPENED_AT,
-    clock_started_at=OPENED_AT).returning(*Deal.__table__.columns)  # 13 values a row: three rows stay within the 50
-# parameters of a query whose parsing psycopg caches
+    clock_started_at=OPENED_AT).returning(DEALS.id, DEALS.partner_id)  # 13 values a row: three rows stay within
+# the 50 parameters of a query whose parsing psycopg caches
 OPENINGS = insert(DealStatusChange.__table__)
 
 
@@ -46,9 +47,10 @@ def open_deals(*, request: LeadRequest, openings: list[tuple[Partner, int, dict]
     """Open a `new` deal per (partner, its pipeline, reason); return the partners' emails, to be queued."""
     partners = [partner for partner, _, _ in openings]
     respond_by = responsiveness.deadline(now, request.category)
-    opened = {row.partner_id: rows.loaded(Deal, row) for row in db.session.execute(NEW_DEALS, [
-        deal_values(partner, pipeline_id, request, source, reason, now) | {"respond_by": respond_by}
-        for partner, pipeline_id, reason in openings])}  # one deal per partner: rows come back in any order
+    values = {partner.id: deal_values(partner, pipeline_id, request, source, reason, now) | {"respond_by": respond_by}
+              for partner, pipeline_id, reason in openings}
+    opened = {row.partner_id: rows.inserted(Deal, values[row.partner_id] | opening_values(now), row)
+              for row in db.session.execute(NEW_DEALS, list(values.values()))}  # rows come back in any order
     deals = [opened[partner.id] for partner in partners]
     record_openings(deals, now)
     responsiveness.schedule(partners, respond_by, assigned_at=now if source in CATALOGUE_SOURCES else None)
@@ -65,6 +67,11 @@ def deal_values(partner: Partner, pipeline_id: int, request: LeadRequest, source
             "description": request.description, "budget_amount": request.budget_amount,
             "budget_currency": request.budget_currency, "category": request.category, "selection_reason": reason,
             "opened_at": now}
+
+
+def opening_values(now: datetime) -> dict:
+    """Return what NEW_DEALS itself writes into a new deal."""
+    return {"status": "new", "ever_won": False, "created_at": now, "updated_at": now, "clock_started_at": now}
 
 
 def record_openings(deals: list[Deal], now: datetime) -> None:

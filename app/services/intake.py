@@ -66,7 +66,7 @@ EARLIER_REQUEST = {  # the client's latest request since :since for the same :se
         (REQUESTS.service_slug == bindparam("service")))
     .order_by(REQUESTS.created_at.desc(), REQUESTS.id.desc()).limit(1)
     for direct in (False, True)}
-NEW_REQUEST = insert(LeadRequest.__table__).returning(*LeadRequest.__table__.columns)
+NEW_REQUEST = insert(LeadRequest.__table__).returning(REQUESTS.id)  # the rest is what was sent
 LOCK_PARTNERS = (select(Partner, FIRST_PIPELINE).where(Partner.id.in_(bindparam("ids", expanding=True)))
                  .order_by(Partner.id)
                  .options(joinedload(Partner.services), joinedload(Partner.secondary_language_rows))
@@ -113,7 +113,7 @@ def upsert_client(data: dict, now: datetime) -> tuple[Client, bool]:
     values = {"email": data["email"], "name": data["name"], "created_at": now,
               **{name: data.get(name) or None for name in CLIENT_DETAILS}}
     row = db.session.execute(client_upsert(), values).one()
-    return rows.loaded(Client, row), row.inserted
+    return rows.loaded(Client, row._mapping), row.inserted
 
 
 @upserts.per_dialect
@@ -155,15 +155,16 @@ def new_request(client: Client, data: dict, filters, direct: Partner | None, pic
                 now: datetime) -> LeadRequest:
     """Store the request itself: matched when there are picks, else with the filters worth dropping."""
     project, budget = data["project"], data["project"].get("budget") or {}
-    return rows.loaded(LeadRequest, db.session.execute(NEW_REQUEST, {
+    values = {
         "client_id": client.id, "mode": "direct" if direct else "matched",
         "status": "matched" if picks else "unmatched", "direct_partner_id": direct.id if direct else None,
         "service_slug": filters.service if filters else None, "filters": filters.given() if filters else {},
         "suggestions": [] if picks or direct else unmatched_suggestions(filters),
         "category": data.get("category", "general"), "title": project["title"],
         "description": project.get("description", ""), "budget_amount": budget.get("amount"),
-        "budget_currency": budget.get("currency"), "created_at": now,
-        "follow_up_due_at": follow_up_due_at(now, current_app.config["FOLLOW_UP_AFTER_HOURS"])}).one())
+        "budget_currency": budget.get("currency"), "created_at": now, "alternatives": [],
+        "follow_up_due_at": follow_up_due_at(now, current_app.config["FOLLOW_UP_AFTER_HOURS"])}
+    return rows.inserted(LeadRequest, values, db.session.execute(NEW_REQUEST, values).one())
 
 
 def direct_pick(partner: Partner) -> Pick:

@@ -1,8 +1,9 @@
 """Rows a Core INSERT … RETURNING wrote become the session's objects as if a query had loaded them."""
-from sqlalchemy import insert, select
+import pytest
+from sqlalchemy import insert, literal, select
 
 from app.extensions import db
-from app.models import Client
+from app.models import Client, LeadRequest
 from app.services import rows
 from tests.statements import sent_statements
 
@@ -14,7 +15,7 @@ def inserted_client(now, email: str = "ann@example.org"):
 
 
 def test_a_returned_row_is_a_clean_session_object_and_only_later_changes_are_written(ctx, clock):
-    client = rows.loaded(Client, inserted_client(clock.now))
+    client = rows.loaded(Client, inserted_client(clock.now)._mapping)
     assert client in db.session and client.email == "ann@example.org" and client.created_at == clock.now
     assert not db.session.dirty and not db.session.new
     with sent_statements(words=1) as sent:
@@ -30,6 +31,30 @@ def test_a_returned_row_is_a_clean_session_object_and_only_later_changes_are_wri
 
 
 def test_a_row_of_an_object_the_session_holds_refreshes_that_object(ctx, clock):
-    client = rows.loaded(Client, inserted_client(clock.now))
+    client = rows.loaded(Client, inserted_client(clock.now)._mapping)
     same = db.session.execute(select(*Client.__table__.columns).where(Client.id == client.id)).one()
-    assert rows.loaded(Client, same) is client
+    assert rows.loaded(Client, same._mapping) is client
+
+
+def test_a_row_built_from_the_values_sent_and_the_id_returned_equals_the_row_read_back(ctx, clock):
+    values = {"email": "bo@example.org", "name": "Bo", "phone": "+49 30 1234567", "created_at": clock.now}
+    returned = db.session.execute(insert(Client.__table__).returning(Client.id), values).one()
+    client = rows.inserted(Client, values, returned)
+    assert client in db.session and not db.session.dirty and not db.session.new
+    assert (client.id, client.language, client.timezone) == (returned.id, None, None)
+    built = column_values(client)
+    db.session.commit()
+    db.session.expunge_all()
+    assert column_values(db.session.get(Client, returned.id)) == built
+
+
+def column_values(instance) -> dict:
+    """Return an instance's mapped column values by attribute name."""
+    return {column.key: getattr(instance, column.key) for column in type(instance).__mapper__.column_attrs}
+
+
+def test_a_column_the_database_fills_in_must_be_returned(ctx, clock):
+    values = {"client_id": 1, "mode": "matched", "status": "matched", "title": "T", "created_at": clock.now,
+              "follow_up_due_at": clock.now}
+    with pytest.raises(ValueError, match="alternatives, category, description, filters, suggestions"):
+        rows.inserted(LeadRequest, values, db.session.execute(select(literal(1).label("id"))).one())
