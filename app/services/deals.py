@@ -49,8 +49,11 @@ def open_deals(*, request: LeadRequest, openings: list[tuple[Partner, int, dict]
     respond_by = responsiveness.deadline(now, request.category)
     values = {partner.id: deal_values(partner, pipeline_id, request, source, reason, now) | {"respond_by": respond_by}
               for partner, pipeline_id, reason in openings}
-    opened = {row.partner_id: rows.inserted(Deal, values[row.partner_id] | opening_values(now), row)
-              for row in db.session.execute(NEW_DEALS, list(values.values()))}  # rows come back in any order
+    returned = db.session.connection().execute(NEW_DEALS, list(values.values()))  # rows come back in any order
+    by_id = {partner.id: partner for partner in partners}
+    opened = {row.partner_id: rows.inserted(Deal, values[row.partner_id] | opening_values(now), row,
+                                            partner=by_id[row.partner_id], client=request.client, request=request)
+              for row in returned}
     deals = [opened[partner.id] for partner in partners]
     record_openings(deals, now)
     responsiveness.schedule(partners, respond_by, assigned_at=now if source in CATALOGUE_SOURCES else None)
@@ -76,7 +79,7 @@ def opening_values(now: datetime) -> dict:
 
 def record_openings(deals: list[Deal], now: datetime) -> None:
     """Start the new deals' history (one INSERT) and tell the partners' webhooks."""
-    db.session.execute(OPENINGS, [
+    db.session.connection().execute(OPENINGS, [
         {"deal_id": deal.id, "from_status": None, "to_status": "new", "actor": "system", "at": now}
         for deal in deals])
     for deal in deals:

@@ -112,7 +112,7 @@ def upsert_client(data: dict, now: datetime) -> tuple[Client, bool]:
     """Find or create the client by email, details refreshed (one race-safe statement); tell if new (PostgreSQL)."""
     values = {"email": data["email"], "name": data["name"], "created_at": now,
               **{name: data.get(name) or None for name in CLIENT_DETAILS}}
-    row = db.session.execute(client_upsert(), values).one()
+    row = db.session.connection().execute(client_upsert(), values).one()
     return rows.loaded(Client, row._mapping), row.inserted
 
 
@@ -164,7 +164,7 @@ def new_request(client: Client, data: dict, filters, direct: Partner | None, pic
         "description": project.get("description", ""), "budget_amount": budget.get("amount"),
         "budget_currency": budget.get("currency"), "created_at": now, "alternatives": [],
         "follow_up_due_at": follow_up_due_at(now, current_app.config["FOLLOW_UP_AFTER_HOURS"])}
-    return rows.inserted(LeadRequest, values, db.session.execute(NEW_REQUEST, values).one())
+    return rows.inserted(LeadRequest, values, db.session.connection().execute(NEW_REQUEST, values).one())
 
 
 def direct_pick(partner: Partner) -> Pick:

@@ -14,13 +14,13 @@ from app.services import upserts
 
 def add_once(row: dict) -> bool:
     """Insert an outbox row's values (see outbox_row) unless its dedupe key exists; tell whether it was added."""
-    return db.session.execute(insert_new(), row).first() is not None
+    return db.session.connection().execute(insert_new(), row).first() is not None
 
 
 def add_all_once(rows: list[dict]) -> None:
     """Insert rows (as add_once takes them) in one multi-row statement, skipping those whose dedupe key exists."""
     if rows:
-        db.session.execute(insert_new(), rows)  # executemany with RETURNING: one multi-row VALUES (insertmanyvalues)
+        db.session.connection().execute(insert_new(), rows)  # executemany with RETURNING: one multi-row VALUES
 
 
 def outbox_row(channel: str, key: str, payload: dict, partner_id: int | None, now: datetime) -> dict:

@@ -276,7 +276,7 @@ def deadline(clock_started_at: datetime, category: str) -> datetime:
 def schedule(partners: list[Partner], due: datetime, assigned_at: datetime | None = None) -> None:
     """Make the sweep refresh the partners by a new deadline, in one UPDATE; `assigned_at` also rotates them."""
     db.session.flush()  # a Core statement: pending changes to the partners go first
-    db.session.execute(SCHEDULE[assigned_at is not None], {
+    db.session.connection().execute(SCHEDULE[assigned_at is not None], {
         "ids": [partner.id for partner in partners], "respond_by": due, "assigned_at": assigned_at})
     for partner in partners:  # what the UPDATE changed is read again when needed
         db.session.expire(partner, ["responsiveness_due_at", "last_assigned_at"])

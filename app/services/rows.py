@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy import Row, inspect
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 
@@ -20,13 +21,19 @@ def loaded(model: type, values: Mapping[str, Any]):
     return instance
 
 
-def inserted(model: type, values: Mapping[str, Any], returned: Row):
-    """Return the instance of a row just inserted: the values sent and those RETURNING gave; the rest are NULL."""
+def inserted(model: type, values: Mapping[str, Any], returned: Row, **related):
+    """Return the instance of a row just inserted: the values sent and those RETURNING gave; the rest are NULL.
+
+    `related` names objects the row refers to (partner=…), set as loaded: reading them needs no lazy load.
+    """
     row = {**values, **returned._mapping}
     unknown = defaulted_columns(model) - row.keys()
     if unknown:  # the database filled them in: the INSERT has to return them
         raise ValueError(f"{model.__name__}: the INSERT neither sets nor returns {', '.join(sorted(unknown))}")
-    return loaded(model, {name: row.get(name) for _, name in attribute_columns(model)})
+    instance = loaded(model, {name: row.get(name) for _, name in attribute_columns(model)})
+    for name, value in related.items():
+        set_committed_value(instance, name, value)
+    return instance
 
 
 @functools.cache

@@ -58,3 +58,17 @@ def test_a_column_the_database_fills_in_must_be_returned(ctx, clock):
               "follow_up_due_at": clock.now}
     with pytest.raises(ValueError, match="alternatives, category, description, filters, suggestions"):
         rows.inserted(LeadRequest, values, db.session.execute(select(literal(1).label("id"))).one())
+
+
+def test_objects_a_new_row_refers_to_are_read_without_a_query(ctx, clock):
+    client = rows.loaded(Client, inserted_client(clock.now)._mapping)
+    values = {"client_id": client.id, "mode": "matched", "status": "unmatched", "direct_partner_id": None,
+              "service_slug": "seo", "filters": {}, "suggestions": [], "category": "general", "title": "Shop",
+              "description": "", "budget_amount": None, "budget_currency": None, "created_at": clock.now,
+              "follow_up_due_at": clock.now, "alternatives": []}
+    returned = db.session.execute(insert(LeadRequest.__table__).returning(LeadRequest.id), values).one()
+    db.session.expunge(client)  # not in the identity map: a lazy load would have to SELECT it
+    with sent_statements(words=1) as sent:
+        request = rows.inserted(LeadRequest, values, returned, client=client)
+        assert request.client is client and request.id == returned.id
+    assert sent == []
