@@ -13,21 +13,27 @@ def timezones() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
+@cache
+def codes(database: str, kind: str) -> frozenset[str]:
+    """Return the codes of one kind (alpha_2, alpha_3) in a pycountry database, lower-cased as its lookups match."""
+    return frozenset(getattr(entry, kind).lower() for entry in getattr(pycountry, database) if hasattr(entry, kind))
+
+
 def check_country(value: str) -> None:
     """Accept an ISO 3166-1 alpha-2 country code."""
-    if len(value) != 2 or pycountry.countries.get(alpha_2=value) is None:
+    if value.lower() not in codes("countries", "alpha_2"):
         raise ValidationError("Not an ISO 3166-1 alpha-2 country code.")
 
 
 def check_language(value: str) -> None:
     """Accept an ISO 639-1 language code."""
-    if len(value) != 2 or pycountry.languages.get(alpha_2=value) is None:
+    if value.lower() not in codes("languages", "alpha_2"):
         raise ValidationError("Not an ISO 639-1 language code.")
 
 
 def check_currency(value: str) -> None:
     """Accept an ISO 4217 currency code."""
-    if len(value) != 3 or pycountry.currencies.get(alpha_3=value) is None:
+    if value.lower() not in codes("currencies", "alpha_3"):
         raise ValidationError("Not an ISO 4217 currency code.")
 
 
