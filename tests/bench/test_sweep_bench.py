@@ -25,7 +25,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from statistics import median
 
 import pytest
@@ -36,8 +36,8 @@ from app.models import OutboxMessage
 from app.services import follow_ups
 from app.services.delivery import deliver_pending
 from app.services.outbox import email_row
+from notifications.dispatcher import OutboxItem, message_for
 from notifications.message import EmailMessage
-from notifications.rendering import rendered_payload
 from tests.bench import crm_bench
 from tests.bench.catalogue_data import GENERATOR_VERSION, NOW
 from tests.bench.crm_bench import StatementTimer, print_table, quiet_mail, ratio
@@ -315,8 +315,7 @@ def messages(database: SweepDatabase) -> list[EmailMessage]:
     with database.app.app_context():
         rows = db.session.execute(select(OutboxMessage.dedupe_key, OutboxMessage.payload)
                                   .order_by(OutboxMessage.id)).all()
-    return [EmailMessage(to=p["to"], sender=SENDER, idempotency_key=key, date=NOW, **asdict(rendered_payload(p)))
-            for key, p in rows]
+    return [message_for(OutboxItem(0, "email", payload, key, 0), SENDER, NOW) for key, payload in rows]
 
 
 def smtplib_send(port: int, emails: list[EmailMessage], reuse: bool) -> float:
