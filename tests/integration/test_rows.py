@@ -1,10 +1,14 @@
 """Rows a Core INSERT … RETURNING wrote become the session's objects as if a query had loaded them."""
+import random
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import insert, literal, select
 
 from app.extensions import db
 from app.models import Client, LeadRequest
-from app.services import rows
+from app.services import intake, rows
+from tests.builders import make_partner
 from tests.statements import sent_statements
 
 
@@ -72,3 +76,25 @@ def test_objects_a_new_row_refers_to_are_read_without_a_query(ctx, clock):
         request = rows.inserted(LeadRequest, values, returned, client=client)
         assert request.client is client and request.id == returned.id
     assert sent == []
+
+
+def test_the_request_and_deals_an_intake_builds_equal_their_rows_read_back(ctx, clock, monkeypatch):
+    for _ in range(3):
+        make_partner(clock.now)
+    data = {"client": {"name": "Anna", "email": "anna@example.org", "language": "en"},
+            "project": {"title": "Newsletter", "description": "Monthly",
+                        "budget": {"amount": Decimal("800.00"), "currency": "EUR"}},
+            "filters": {"service": "email-marketing"}, "category": "general"}
+    instances, build = [], rows.inserted
+
+    def recording(*args, **related):
+        instances.append(build(*args, **related))
+        return instances[-1]
+
+    monkeypatch.setattr(rows, "inserted", recording)
+    assert intake.submit_request(data, clock.now, random.Random(1)).created
+    built = {(type(instance), instance.id): column_values(instance) for instance in instances}
+    assert sorted(model.__name__ for model, _ in built) == ["Deal", "Deal", "Deal", "LeadRequest"]
+    db.session.commit()
+    db.session.expunge_all()
+    assert {key: column_values(db.session.get(*key)) for key in built} == built  # NEW_DEALS' own values included
