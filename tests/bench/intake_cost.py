@@ -91,10 +91,20 @@ def row(side: str, figures: dict[str, float]) -> tuple:
 
 def run_child(side: str, args, warm: int, count: int, wrapper: tuple[str, ...] = ()) -> dict:
     """Run a child process that submits warm + count requests; return the figures it prints."""
-    command = [*wrapper, sys.executable, __file__, "--database", args.database, "--side", side,
-               "--submissions", str(warm), str(count)]
+    command = [*wrapper, *child_command(ROOT, sys.executable, args.database, side, warm, count)]
     output = subprocess.run(command, cwd=ROOT, env=load.service_env(load.database_url(args.database)),
                             check=True, capture_output=True, text=True).stdout
+    return child_figures(output)
+
+
+def child_command(root: Path, python: str, database: str, side: str, warm: int, count: int) -> list[str]:
+    """Return the command running a checkout's child: warm, then count submissions on one side, figures printed."""
+    return [python, str(root / "tests/bench/intake_cost.py"), "--database", database, "--side", side,
+            "--submissions", str(warm), str(count)]
+
+
+def child_figures(output: str) -> dict:
+    """Return the figures a child printed on its last line (CPU seconds of the web process and its backend)."""
     return json.loads(output.splitlines()[-1])
 
 

@@ -15,7 +15,6 @@ load_ceiling.py first, or pass --rebuild.
 Run:  .venv/bin/python tests/bench/side_by_side.py ../before . [--rounds 4] [--count 600]      (about 3 minutes)
 """
 import argparse
-import json
 import statistics
 import subprocess
 import sys
@@ -55,14 +54,13 @@ def main(argv: list[str] | None = None) -> float:
 def together(checkouts: tuple[Path, Path], database: str, count: int) -> list[dict]:
     """Run each checkout's timed child at the same moment; return their figures in CPU ms per submission."""
     children = [subprocess.Popen(
-        [str(root.resolve() / ".venv/bin/python"), str(root.resolve() / "tests/bench/intake_cost.py"),
-         "--database", database, "--side", "service", "--submissions", str(intake_cost.WARM), str(count)],
-        cwd=root, env=load.service_env(load.database_url(database), PYTHONPATH=str(root.resolve())),
-        stdout=subprocess.PIPE, text=True) for root in checkouts]
+        intake_cost.child_command(root, str(root / ".venv/bin/python"), database, "service", intake_cost.WARM, count),
+        cwd=root, env=load.service_env(load.database_url(database), PYTHONPATH=str(root)),
+        stdout=subprocess.PIPE, text=True) for root in (checkout.resolve() for checkout in checkouts)]
     outputs = [child.communicate()[0] for child in children]
     if any(child.returncode for child in children):
         raise SystemExit("a checkout's submissions failed; run intake_cost.py there to see why")
-    seconds = [json.loads(output.splitlines()[-1]) for output in outputs]
+    seconds = [intake_cost.child_figures(output) for output in outputs]
     return [{"web": 1000 * side["cpu_s"] / count, "backend": 1000 * side["backend_cpu_s"] / count} for side in seconds]
 
 
