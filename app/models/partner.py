@@ -1,7 +1,7 @@
 """Partners (agencies and freelancers) and their catalogue attributes."""
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Index, Integer, String, Table
+from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -57,6 +57,10 @@ class Partner(db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(300))
     ui_language: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # What profiles show of `services` and `secondary_language_rows`, read with the row (no joins): sorted copies
+    # that catalogue.apply_fields keeps; the catalogue filters still use the two tables and their indexes.
+    service_slugs: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    secondary_languages: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
 
     services: Mapped[list[Service]] = relationship(secondary=partner_services, order_by=Service.slug)
     secondary_language_rows: Mapped[list[PartnerLanguage]] = relationship(
@@ -77,16 +81,6 @@ class Partner(db.Model):
         Index("ix_partners_country_language_selection", country, primary_language, ranking_band.desc(),
               last_assigned_at.asc().nulls_first(), id),
     )
-
-    @property
-    def secondary_languages(self) -> list[str]:
-        """Return the secondary language codes."""
-        return [row.language for row in self.secondary_language_rows]
-
-    @property
-    def service_slugs(self) -> list[str]:
-        """Return the slugs of the services offered."""
-        return [service.slug for service in self.services]
 
     @property
     def rating(self) -> float | None:

@@ -13,7 +13,6 @@ from datetime import datetime
 from itertools import islice
 
 from sqlalchemy import Integer, Select, func, literal, select, union_all
-from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Partner, partner_services
@@ -164,8 +163,7 @@ class CandidatePools:
         """Keep the profiles of partners: their candidates with the 30-day catalogue load, languages, services."""
         if not partner_ids:
             return
-        partners = list(db.session.scalars(select(Partner).where(Partner.id.in_(sorted(partner_ids)))
-                                           .options(selectinload(Partner.secondary_language_rows))))
+        partners = list(db.session.scalars(select(Partner).where(Partner.id.in_(sorted(partner_ids)))))
         services = services_of(partner_ids)
         for partner, candidate in zip(partners, intake.candidates(partners, None, self.now), strict=True):
             self.profiles[partner.id] = Profile(partner.name, candidate, partner.primary_language,

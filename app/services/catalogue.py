@@ -4,7 +4,6 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import ColumnElement, Exists, ScalarSelect, Select, bindparam, exists, func, or_, select, update
-from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Partner, PartnerLanguage, Service, partner_services
@@ -18,7 +17,6 @@ SCALAR_FIELDS = (
     "accepting_requests", "monthly_capacity", "notify_new_deals",
 )
 
-PROFILE_LOADS = (selectinload(Partner.services), selectinload(Partner.secondary_language_rows))
 SEARCH_ORDER = (Partner.ranking_score.desc(), Partner.id.asc())
 
 
@@ -67,7 +65,7 @@ def get_partner(partner_id: int) -> Partner:
 def create_partner(data: dict, now: datetime) -> tuple[Partner, str, str | None]:
     """Create a partner; return it with its first API token and webhook secret."""
     partner = Partner(created_at=now, timezone="UTC", accepting_requests=True, notify_new_deals=True,
-                      completed_projects=0, reviews_count=0, rating_sum=0)
+                      completed_projects=0, reviews_count=0, rating_sum=0, service_slugs=[], secondary_languages=[])
     db.session.add(partner)
     apply_fields(partner, data)
     refresh_ranking(partner)
@@ -90,6 +88,7 @@ def apply_fields(partner: Partner, data: dict) -> None:
             setattr(partner, name, data[name])
     if "services" in data:
         partner.services = services_by_slug(data["services"], "services")
+        partner.service_slugs = sorted(service.slug for service in partner.services)
     if "secondary_languages" in data or "primary_language" in data:
         wanted = data.get("secondary_languages", partner.secondary_languages)
         set_secondary_languages(partner, wanted)
@@ -99,8 +98,9 @@ def apply_fields(partner: Partner, data: dict) -> None:
 
 def set_secondary_languages(partner: Partner, languages: list[str]) -> None:
     """Replace the secondary languages, never repeating the primary one."""
-    wanted = [code for code in dict.fromkeys(languages) if code != partner.primary_language]
+    wanted = sorted(code for code in set(languages) if code != partner.primary_language)
     partner.secondary_language_rows = [PartnerLanguage(language=code) for code in wanted]
+    partner.secondary_languages = wanted
 
 
 def set_webhook_url(partner: Partner, url: str | None) -> None:
@@ -260,11 +260,10 @@ def page_slices(sizes: list[int], offset: int, limit: int) -> list[tuple[int, in
 
 
 def page_rows(groups: list[Select], sizes: list[int], offset: int, limit: int) -> list[Partner]:
-    """Return one page of the groups laid end to end, in search order, with their profiles (a query per group)."""
+    """Return one page of the groups laid end to end, in search order (a query per group)."""
     rows: list[Partner] = []
     for number, skip, size in page_slices(sizes, offset, limit):
-        rows += db.session.scalars(
-            groups[number].order_by(*SEARCH_ORDER).limit(size).offset(skip).options(*PROFILE_LOADS))
+        rows += db.session.scalars(groups[number].order_by(*SEARCH_ORDER).limit(size).offset(skip))
     return rows
 
 

@@ -20,7 +20,6 @@ from sqlalchemy import (
     null,
     select,
 )
-from sqlalchemy.orm import joinedload
 
 from app.extensions import PLAN_FOR_VALUES, db
 from app.metrics import LEAD_REQUESTS
@@ -68,9 +67,7 @@ EARLIER_REQUEST = {  # the client's latest request since :since for the same :se
     for direct in (False, True)}
 NEW_REQUEST = insert(LeadRequest.__table__).returning(REQUESTS.id)  # the rest is what was sent
 LOCK_PARTNERS = (select(Partner, FIRST_PIPELINE).where(Partner.id.in_(bindparam("ids", expanding=True)))
-                 .order_by(Partner.id)
-                 .options(joinedload(Partner.services), joinedload(Partner.secondary_language_rows))
-                 .with_for_update(of=Partner, key_share=True))
+                 .order_by(Partner.id).with_for_update(of=Partner, key_share=True))
 RELAXABLE_FILTERS = frozenset({"country", "language", "type", "tier"})
 CLIENT_DETAILS = ("phone", "language", "country", "timezone")  # kept when a later request leaves them out
 
@@ -272,8 +269,8 @@ def fan_out(request: LeadRequest, picks: list[Pick], now: datetime,
 
 
 def lock_partners(partner_ids: list[int]) -> tuple[dict[int, Partner], dict[int, int | None]]:
-    """Load the partners with what the answer shows and their first pipeline, locked in id order (no deadlocks)."""
-    rows = db.session.execute(LOCK_PARTNERS, {"ids": partner_ids}).unique().all()
+    """Load the partners and their first pipeline, locked in id order (no deadlocks)."""
+    rows = db.session.execute(LOCK_PARTNERS, {"ids": partner_ids}).all()
     return {partner.id: partner for partner, _ in rows}, {partner.id: pipeline for partner, pipeline in rows}
 
 

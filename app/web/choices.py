@@ -2,6 +2,7 @@
 from functools import cache
 
 import pycountry
+from flask import g
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice
@@ -76,6 +77,13 @@ def language_choices() -> list[SelectChoice]:
 def service_choices(first=ANY) -> list[SelectChoice]:
     """Return the services offered in the catalogue, after a first blank option."""
     return options([first, *((service.slug, service.name) for service in catalogue.list_services())])
+
+
+def service_name(slug: str) -> str:
+    """Return a service's name by its slug (the services are read once a request)."""
+    if "service_names" not in g:
+        g.service_names = {service.slug: service.name for service in catalogue.list_services()}
+    return g.service_names.get(slug, slug)
 
 
 def weekday_names() -> list[str]:

@@ -51,7 +51,8 @@ def install_template_helpers(app: Flask) -> None:
     """Register the helpers as jinja filters and globals."""
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters.update(money=money, hours=hours, duration=duration, percent=percent,
-                                 country_name=choices.country_name, language_name=choices.language_name)
+                                 country_name=choices.country_name, language_name=choices.language_name,
+                                 service_name=choices.service_name)
     app.jinja_env.globals.update(
         page_url=page_url, label=choices.label, allowed_moves=allowed_moves, weekday_names=choices.weekday_names,
         STATUSES=choices.STATUSES, PARTNER_TYPES=choices.PARTNER_TYPES, TIERS=choices.TIERS, ACTORS=choices.ACTORS,

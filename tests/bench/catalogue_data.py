@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from app.extensions import db
 from matching import RankingInputs, ranking_score, score_band
 
-GENERATOR_VERSION = 3  # bump whenever generated rows (or the statistics gathered) change, to invalidate caches
+GENERATOR_VERSION = 4  # bump whenever generated rows (or the statistics gathered) change, to invalidate caches
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)  # the moment the catalogue is generated "at"
 CHUNK = 10_000
 
@@ -108,6 +108,8 @@ def add_partner(tables: dict[str, list[dict]], rng: random.Random, partner_id: i
     languages = LANGUAGE_POPULARITY.distinct(
         rng, weighted(rng, SECONDARY_LANGUAGES), exclude={partner["primary_language"]})
     tables["partner_languages"] += [{"partner_id": partner_id, "language": code} for code in languages]
+    partner |= {"service_slugs": sorted(SERVICES[service - 1] for service in services),
+                "secondary_languages": sorted(languages)}
     if partner["monthly_capacity"] is not None:
         add_recent_deals(tables, rng, partner)
 

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Deal, LeadRequest, Partner
-from tests.builders import make_partner
+from tests.builders import make_partner, make_service
 from tests.web.conftest import direct_request, fill_in, find_form, text_of
 
 
@@ -53,6 +53,14 @@ def test_results_show_rating_projects_and_response_time(client, clock):
     assert "4 out of 5" in html and "(1 review)" in html
     assert "Completed projects: <strong>1</strong>" in html
     assert "Usually answers in: <strong>5.5 h</strong>" in html
+
+
+def test_cards_and_profiles_name_the_services_offered(client, clock):
+    make_service("seo", "Search engine optimisation")
+    partner = make_partner(clock.now, services=["seo", "email-marketing"])
+    tags = '<li class="tag">Email Marketing</li><li class="tag">Search engine optimisation</li>'
+    assert tags in text_of(client.get("/partners"))
+    assert tags in text_of(client.get(f"/partners/{partner.id}"))
 
 
 def test_catalogue_pages_through_results(client, clock):
