@@ -4,6 +4,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import configure_mappers
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.clock import system_now
@@ -37,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_api(app)
     init_web(app)
     register_commands(app)
+    configure_mappers()  # now, not at the first query: services.rows builds instances without their constructor
     if app.config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1, x_host=1)
     return app
