@@ -5,6 +5,7 @@ the library of the innermost frame and by the project functions on the stack. `s
 find-a-partner submissions in-process and counts the SQL statements each one sends, by statement shape.
 """
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -22,6 +23,7 @@ from tests.bench.crm_bench import markdown_table
 ROOT = Path(__file__).resolve().parents[2]
 PY_SPY = Path(sys.executable).parent / "py-spy"
 PROJECT = ("app/", "matching/", "notifications/", "pipelines/")
+RECORD_END = re.compile(r" \d+$")  # a collapsed stack ends with its sample count
 LIBRARIES = (  # (label, path fragment of the innermost frame), first match wins
     ("waiting for a request (idle worker)", "gunicorn/"),
     ("psycopg: PostgreSQL round trips", "psycopg"),
@@ -75,7 +77,7 @@ class Profile:
 
     def read(self) -> None:
         """Sum py-spy's collapsed stacks (worker processes only)."""
-        for line in self.output.read_text().splitlines():
+        for line in records(self.output.read_text(errors="replace")):
             stack, _, count = line.rpartition(" ")
             parts = stack.split(";")
             processes = [part for part in parts if part.startswith("process ")]
@@ -108,6 +110,20 @@ class Profile:
                 f"\n\nProject functions on the stack (inclusive, share of busy samples):\n\n"
                 f"{markdown_table(('function', 'share'), functions)}\n\nInnermost project function and the library "
                 f"below it (share of busy samples):\n\n{markdown_table(('function', 'in', 'share'), callers)}")
+
+
+def records(text: str) -> Iterator[str]:
+    """Yield py-spy's collapsed stacks, rejoining one that a garbled frame name broke over lines.
+
+    With --nonblocking py-spy reads the workers' memory while they run, and now and then a frame name is garbage
+    (binary, newlines included).
+    """
+    pending = ""
+    for line in text.split("\n"):
+        pending += line
+        if RECORD_END.search(pending):
+            yield pending
+            pending = ""
 
 
 def library(frames: list[Frame]) -> str:
