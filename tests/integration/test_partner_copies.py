@@ -5,6 +5,7 @@ from sqlalchemy import select, text
 from app.extensions import db
 from app.models import Partner, PartnerLanguage, Service, partner_services
 from tests.builders import make_partner, make_service
+from tests.statements import sent_statements
 
 BEFORE_COPIES = "b3e1f6a8c4d2"  # the migration before partners had them
 
@@ -71,3 +72,17 @@ def test_the_migration_copies_what_existing_partners_have(ctx):
         db.engine.dispose()  # no pooled connection keeps statements prepared on the old table
     assert tables_and_copies(1) == ((["ads", "crm", "seo"], ["en", "uk"]),) * 2
     assert tables_and_copies(2) == (([], []),) * 2
+
+
+def test_a_search_page_and_a_profile_read_no_service_or_language_rows(client, clock):
+    for number in range(4):
+        make_partner(clock.now, services=["seo", "email-marketing"], secondary_languages=["en", "fr"],
+                     name=f"Partner {number}")
+    with sent_statements(words=1) as sent:
+        page = client.get("/api/v1/partners?service=seo&language=fr&per_page=3")
+        profile = client.get(f"/api/v1/partners/{page.get_json()['items'][0]['id']}")
+    assert [(item["services"], item["secondary_languages"]) for item in page.get_json()["items"]] == [
+        (["email-marketing", "seo"], ["en", "fr"])] * 3
+    assert profile.get_json()["services"] == ["email-marketing", "seo"]
+    selects = [statement for statement in sent if statement == "SELECT"]  # SQLite also sends BEGIN
+    assert len(selects) == 3  # the group sizes, the page, the profile: no loads of services or languages
