@@ -76,14 +76,19 @@ def language_choices() -> list[SelectChoice]:
 
 def service_choices(first=ANY) -> list[SelectChoice]:
     """Return the services offered in the catalogue, after a first blank option."""
-    return options([first, *((service.slug, service.name) for service in catalogue.list_services())])
+    return options([first, *service_names().items()])
 
 
 def service_name(slug: str) -> str:
-    """Return a service's name by its slug (the services are read once a request)."""
+    """Return a service's name by its slug."""
+    return service_names().get(slug, slug)
+
+
+def service_names() -> dict[str, str]:
+    """Return every service's name by slug, in list order, read once a request (search form and cards alike)."""
     if "service_names" not in g:
         g.service_names = {service.slug: service.name for service in catalogue.list_services()}
-    return g.service_names.get(slug, slug)
+    return g.service_names
 
 
 def weekday_names() -> list[str]:
