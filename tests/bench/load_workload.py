@@ -234,9 +234,9 @@ def outbox_by_template(connection: Connection, marks: dict[str, int]) -> Counter
 
 def request_partner_pairs(connection: Connection, marks: dict[str, int]) -> set[tuple[int, int]]:
     """Return (request id, partner id) of every deal opened for a new request."""
-    return set(connection.execute(text(
+    return {tuple(row) for row in connection.execute(text(
         "SELECT request_id, partner_id FROM deals WHERE id > :mark AND request_id > :request_mark"),
-        {"mark": marks["deals"], "request_mark": marks["lead_requests"]}).tuples())
+        {"mark": marks["deals"], "request_mark": marks["lead_requests"]})}
 
 
 def outbox_status(connection: Connection, marks: dict[str, int]) -> Counter:
