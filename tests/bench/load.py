@@ -1,8 +1,8 @@
 """Issue 8, load: the service under gunicorn (4 workers) beside its scheduler, on PostgreSQL with the generated
 100,000-partner catalogue, driven open-loop by a mix of catalogue searches, find-a-partner submissions, deal moves
 and messages at increasing rates; then find-a-partner alone against the service and against the SQL floor
-(tests/bench/floor_app.py), a py-spy profile of the service under that load, and the accounting of every
-submission in the database.
+(tests/bench/floor_app.py), a py-spy profile of the service under that load (in a step of its own: the sampler
+takes CPU), and the accounting of every submission in the database.
 
 Run:  .venv/bin/python tests/bench/load.py          (about 10 minutes; --help lists the knobs)
 Exit status 1 when the accounting fails. The Markdown report goes to .bench/load-report.md, the servers' logs
@@ -354,7 +354,9 @@ def run_service(url: str, args, workload: Workload, logs: Path) -> ServiceRun:
         mixed = mixed_steps(service, args, workload)
         submit = open_step(service, "find-a-partner", args.submit_rate, args.submit_seconds, workload.submit,
                            args.timeout)
-        ceiling, profile = profiled_ceiling(service, server.pid, args, workload)
+        ceiling = ceiling_step(service, "find-a-partner ceiling", args.users, args.ceiling_seconds,
+                               workload.submit, args.timeout)
+        profile = profiled_step(service, server.pid, args, workload)
     sections = [tables("Service: mixed load", mixed), tables("Service: find-a-partner alone", [submit, ceiling],
                                                              ("submit",)), profile]
     return ServiceRun(sections, submit, ceiling)
@@ -371,17 +373,18 @@ def mixed_steps(service: Target, args, workload: Workload) -> list[Measured]:
     return mixed
 
 
-def profiled_ceiling(service: Target, pid: int, args, workload: Workload) -> tuple[Measured, str]:
-    """Run the find-a-partner ceiling step with py-spy sampling the workers."""
-    def step() -> Measured:
-        return ceiling_step(service, "find-a-partner ceiling", args.users, args.ceiling_seconds, workload.submit,
-                            args.timeout)
+def profiled_step(service: Target, pid: int, args, workload: Workload) -> str:
+    """Profile the workers with py-spy during a closed-loop find-a-partner step of its own, after the measured ones.
 
+    The sampler takes CPU from the two cores, so no figure of the report is measured while it runs; the step's
+    submissions are accounted for with the others'.
+    """
     if not args.profile_seconds:
-        return step(), ""
-    with profile_service(pid, min(args.profile_seconds, args.ceiling_seconds)) as profile:
-        ceiling = step()
-    return ceiling, profile.report()
+        return ""
+    with profile_service(pid, args.profile_seconds) as profile:
+        ceiling_step(service, "find-a-partner, profiled", args.users, args.profile_seconds, workload.submit,
+                     args.timeout)
+    return profile.report()
 
 
 def run_floor(url: str, args, logs: Path) -> tuple[Measured, Measured]:
