@@ -3,10 +3,10 @@ import logging
 import os
 
 import pytest
-import sqlalchemy
 from sqlalchemy.engine import make_url
 
-from tests.bench import catalogue_data
+from tests.bench import catalogue_data, load
+from tests.bench.crm_bench import skip_unless_reachable
 from tests.bench.settings import CACHE_DIR, PARTNERS, POSTGRES_URL, RUNS, SEED
 from tests.bench.timing import Row, table
 
@@ -84,13 +84,15 @@ def postgres_url() -> str:
     url = POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1)
     if make_url(url).database == "test":
         pytest.fail("BENCH_DATABASE_URL must not name the test suite's database 'test'.")
-    try:
-        with sqlalchemy.create_engine(url).connect():
-            pass
-    except Exception as error:  # noqa: BLE001 - any failure means "not available"
-        pytest.skip(f"PostgreSQL not reachable at {url}: {error.__class__.__name__}")
+    skip_unless_reachable(url)
     build(url)
     return url
+
+
+@pytest.fixture
+def load_server() -> None:
+    """Skip the test unless the PostgreSQL server of load.py's databases answers."""
+    skip_unless_reachable(load.SERVER + "postgres")
 
 
 @pytest.fixture(scope="session", params=("sqlite", "postgresql"))

@@ -27,12 +27,17 @@ def postgres_url(variable: str, database: str) -> str:
     url = os.environ.get(variable, POSTGRES_BASE + database).replace("postgresql://", "postgresql+psycopg://", 1)
     if make_url(url).database in FORBIDDEN_DATABASES:
         pytest.fail(f"{variable} must name a database of its own, not {make_url(url).database!r}.")
+    skip_unless_reachable(url)
+    return url
+
+
+def skip_unless_reachable(url: str) -> None:
+    """Skip the calling test when the database at url does not answer."""
     try:
         with sqlalchemy.create_engine(url).connect():
             pass
     except Exception as error:  # noqa: BLE001 - any failure means "not available"
         pytest.skip(f"PostgreSQL not reachable at {url}: {error.__class__.__name__}")
-    return url
 
 
 def sqlite_url(directory: Path, name: str) -> str:

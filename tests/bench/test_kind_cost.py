@@ -3,20 +3,13 @@
 Run: .venv/bin/python -m pytest tests/bench/test_kind_cost.py -s -p no:cacheprovider -o addopts=""
 The full run is `.venv/bin/python tests/bench/kind_cost.py` (about 2 minutes).
 """
-import pytest
-import sqlalchemy
 
-from tests.bench import kind_cost, load
+from tests.bench import kind_cost
 from tests.bench.load_workload import MIX
 
 
-def test_a_short_run_times_each_kind_of_the_mix():
+def test_a_short_run_times_each_kind_of_the_mix(load_server):
     """Every kind gets web and PostgreSQL CPU per request."""
-    try:
-        with sqlalchemy.create_engine(load.SERVER + "postgres").connect():
-            pass
-    except Exception as error:  # noqa: BLE001 - any failure means "not available"
-        pytest.skip(f"PostgreSQL not reachable: {error.__class__.__name__}")
     figures = kind_cost.main(["--partners", "5000", "--tokens", "50", "--count", "10"])
     assert figures.keys() == MIX.keys()
     assert all(values["web_ms"] > 0 and values["backend_ms"] >= 0 for values in figures.values())
