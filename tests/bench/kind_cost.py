@@ -30,9 +30,7 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
     """Rebuild the database, time each kind of request, print the table; return the figures per kind."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=300, help="counted requests of each kind")
-    parser.add_argument("--partners", type=int, default=100_000, help="catalogue size")
-    parser.add_argument("--tokens", type=int, default=300, help="partners given API tokens (those with most deals)")
-    parser.add_argument("--database", default="bench_load", help="PostgreSQL database to rebuild and use")
+    load.add_catalogue_options(parser)
     args = parser.parse_args(argv)
     url = load.database_url(args.database)
     load.create_database(url)

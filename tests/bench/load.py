@@ -53,9 +53,7 @@ KINDS = ("search", "submit", "update", "message")
 def options(argv: list[str] | None = None) -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database", default="bench_load", help="PostgreSQL database to rebuild and use")
-    parser.add_argument("--partners", type=int, default=100_000, help="catalogue size")
-    parser.add_argument("--tokens", type=int, default=300, help="partners given API tokens (those with most deals)")
+    add_catalogue_options(parser)
     parser.add_argument("--rates", default="10,25,50,100,200,300", help="target req/s of the mixed steps")
     parser.add_argument("--seconds", type=float, default=60, help="length of each mixed step")
     parser.add_argument("--submit-rate", type=float, default=200, help="find-a-partner req/s, service and floor")
@@ -68,6 +66,13 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--profile-seconds", type=float, default=15, help="py-spy sampling (0: no profile)")
     parser.add_argument("--report", default=str(ROOT / ".bench" / "load-report.md"), help="Markdown report file")
     return parser.parse_args(argv)
+
+
+def add_catalogue_options(parser: argparse.ArgumentParser) -> None:
+    """Add the options naming the database to rebuild, its catalogue's size and how many partners get tokens."""
+    parser.add_argument("--database", default="bench_load", help="PostgreSQL database to rebuild and use")
+    parser.add_argument("--partners", type=int, default=100_000, help="catalogue size")
+    parser.add_argument("--tokens", type=int, default=300, help="partners given API tokens (those with most deals)")
 
 
 # --- the database -------------------------------------------------------------------------------------------
