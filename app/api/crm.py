@@ -84,9 +84,10 @@ class DealItem(MethodView):
     @blp.response(200, DealOut)
     def patch(self, data, deal_id):
         """Move a deal (new → in_progress → won/lost; won/lost → in_progress) or set its amount."""
-        deals.update_deal(deal_id, data, now())
+        deal = deals.update_deal(deal_id, data, now())
+        db.session().expire_on_commit = False  # the answer is built from what the transaction read and wrote
         db.session.commit()
-        return deals.deal_detail(deal_id, now())
+        return deals.detail(deal, now())
 
 
 @blp.route("/deals/<int:deal_id>/messages")

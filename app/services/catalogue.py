@@ -4,6 +4,7 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import ColumnElement, Exists, ScalarSelect, Select, bindparam, exists, func, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.models import Partner, PartnerLanguage, Service, partner_services
@@ -138,9 +139,12 @@ def refresh_ranking(partner: Partner) -> None:
 def bump_counters(partner: Partner, **deltas: int) -> None:
     """Add to a partner's counters in SQL (safe under concurrency), then refresh its ranking."""
     db.session.flush()
-    db.session.execute(update(Partner).where(Partner.id == partner.id).values(
-        {name: getattr(Partner, name) + delta for name, delta in deltas.items()}))
-    db.session.refresh(partner)
+    counters = db.session.connection().execute(
+        update(Partner.__table__).where(Partner.id == partner.id)
+        .values({name: getattr(Partner, name) + delta for name, delta in deltas.items()})
+        .returning(*(getattr(Partner, name) for name in deltas))).one()
+    for name, value in counters._mapping.items():  # the new totals, as if read: the ranking starts from them
+        set_committed_value(partner, name, value)
     refresh_ranking(partner)
 
 

@@ -36,7 +36,7 @@ def choose(client_id: int, request_id: int, partner_id: int, now: datetime) -> D
     mark_chosen(request, chosen, now)
     for deal in request_deals:
         if deal.id != chosen.id and deal.status in OPEN_STATUSES:
-            deals.change_status(deal.id, "lost", None, CLIENT_CHOSE_OTHER, now, actor="client")
+            deals.change_status(deal, "lost", None, CLIENT_CHOSE_OTHER, now, actor="client")
             deals.add_message(deal, "system", "The client chose another partner for this request.", now)
             notices.choice_made(deal, chosen=False, now=now)
     db.session.flush()
@@ -57,7 +57,7 @@ def reopen_closed_by_choice(request_deals: list[Deal], now: datetime) -> None:
     """Reopen the deals an earlier choice closed, so that a new choice starts from the same place."""
     for deal in request_deals:
         if deal.status == "lost" and deal.lost_reason == CLIENT_CHOSE_OTHER:
-            deals.change_status(deal.id, "in_progress", None, None, now, actor="client")
+            deals.change_status(deal, "in_progress", None, None, now, actor="client")
         deal.chosen_at = None
 
 
@@ -67,6 +67,6 @@ def mark_chosen(request: LeadRequest, chosen: Deal, now: datetime) -> None:
     request.first_chosen_at = request.first_chosen_at or now
     chosen.chosen_at = now
     if chosen.status == "new":
-        deals.change_status(chosen.id, "in_progress", None, None, now, actor="client")
+        deals.change_status(chosen, "in_progress", None, None, now, actor="client")
     deals.add_message(chosen, "system", "The client chose you for this request.", now)
     notices.choice_made(chosen, chosen=True, now=now)

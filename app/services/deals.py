@@ -134,10 +134,9 @@ def messages(deal: Deal) -> list[Message]:
                                    .order_by(Message.created_at, Message.id)))
 
 
-def change_status(deal_id: int, target: str, amount: dict | None, lost_reason: str | None,
+def change_status(deal: Deal, target: str, amount: dict | None, lost_reason: str | None,
                   now: datetime, actor: str = "partner") -> Deal:
-    """Move a deal to a new status under the transition rules, with its side effects."""
-    deal = owned(Deal, deal_id)
+    """Move a deal its caller has read to a new status under the transition rules, with its side effects."""
     if amount is not None:
         set_amount(deal, amount)
     event = checked_advance(deal, target, lost_reason, now)
@@ -234,7 +233,11 @@ class DealDetail:
 
 def deal_detail(deal_id: int, now: datetime | None = None) -> DealDetail:
     """Return one of the acting partner's deals in full (with `now`, whether it is at risk)."""
-    deal = owned(Deal, deal_id)
+    return detail(owned(Deal, deal_id), now)
+
+
+def detail(deal: Deal, now: datetime | None = None) -> DealDetail:
+    """Return a deal the acting partner owns in full, as read in this session (with `now`, whether it is at risk)."""
     deal.at_risk = now is not None and responsiveness.at_risk_now(deal, now)
     return DealDetail(
         deal=deal, project={"title": deal.title, "description": deal.description, "budget": deal.budget},
@@ -245,9 +248,9 @@ def update_deal(deal_id: int, changes: dict, now: datetime) -> Deal:
     """Apply a partner's PATCH: labels, and a status move (with amount / reason) or just an amount."""
     deal = owned(Deal, deal_id)
     if "labels" in changes:
-        deal.label_rows = [DealLabel(label=label) for label in dict.fromkeys(changes["labels"])]
+        deal.label_rows = [DealLabel(label=label) for label in sorted(set(changes["labels"]))]  # as read back
     if "status" in changes:
-        return change_status(deal_id, changes["status"], changes.get("amount"), changes.get("lost_reason"), now)
+        return change_status(deal, changes["status"], changes.get("amount"), changes.get("lost_reason"), now)
     if "lost_reason" in changes and deal.status != "lost":
         raise Conflict("Only a lost deal has a lost_reason.")
     if "amount" in changes:

@@ -79,11 +79,11 @@ def track_records(partner_ids: list[int], rng: random.Random, now: datetime) -> 
         for number in range(rng.randint(1, 6)):
             past = now - timedelta(days=rng.randint(20, 300))
             result = intake.submit_request(past_request(partner_id, number, rng), past, rng)
-            deal_id = intake.request_deals(result.request.id)[0].id
+            deal = intake.request_deals(result.request.id)[0]
             with acting_as(partner_id):
-                deals.change_status(deal_id, "won", {"amount": Decimal(rng.randint(2, 30) * 100)}, None, past)
+                deals.change_status(deal, "won", {"amount": Decimal(rng.randint(2, 30) * 100)}, None, past)
             client = db.session.get(Client, result.request.client_id)
-            clients.leave_review(client, deal_id, rng.choice([3, 4, 4, 5, 5, 5]), "Reliable and quick.", past)
+            clients.leave_review(client, deal.id, rng.choice([3, 4, 4, 5, 5, 5]), "Reliable and quick.", past)
 
 
 def past_request(partner_id: int, number: int, rng: random.Random) -> dict:

@@ -31,8 +31,8 @@ def pay(offer: Offer, via: str, now: datetime) -> Offer:
     deal = db.session.get(Deal, offer.deal_id)
     if deal.status != "won":
         if deal.status == "lost":
-            deals.change_status(deal.id, "in_progress", None, None, now, actor="system")
-        deals.change_status(deal.id, "won", {"amount": offer.amount, "currency": offer.currency}, None, now,
+            deals.change_status(deal, "in_progress", None, None, now, actor="system")
+        deals.change_status(deal, "won", {"amount": offer.amount, "currency": offer.currency}, None, now,
                             actor="system")
     rearm_reminders(offer, now)
     db.session.flush()

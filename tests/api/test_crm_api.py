@@ -6,6 +6,7 @@ from app.extensions import db
 from app.models import Deal, OutboxMessage, Partner
 from notifications.rendering import rendered_payload
 from tests.builders import make_partner, request_body
+from tests.statements import sent_statements
 
 
 @pytest.fixture
@@ -85,6 +86,21 @@ def test_deal_detail_has_client_project_history_and_messages(client, partner, cl
     assert [(m["origin"], m["body"]) for m in detail["messages"]] == [("partner", "Hello Anna")]
     assert detail["allowed_statuses"] == ["won", "lost"]
     assert detail["first_response_at"].startswith("2026-03-02T11:00")
+
+
+def test_a_move_reads_the_deal_and_its_partner_once_and_answers_from_what_it_wrote(client, partner):
+    deal_id = direct_deal(client, partner.id)
+    move(client, partner, deal_id, status="in_progress", labels=["vip", "refund", "vip"])
+    with sent_statements(words=2) as sent:
+        won = move(client, partner, deal_id, status="won", amount={"amount": "950.00"})
+    assert sent.count("SELECT deals.id,") == 1  # the deal is read once, before the move, not again for the answer
+    assert sent.count("SELECT partners.id,") == 1  # its new completed-projects count comes back from the UPDATE
+    assert (won["status"], won["amount"], won["labels"]) == ("won", {"amount": "950.00", "currency": "EUR"},
+                                                             ["refund", "vip"])
+    assert [entry["to"] for entry in won["history"]] == ["new", "in_progress", "won"]
+    assert won["client"]["email"] == "anna@example.org"
+    assert db.session.get(Partner, partner.id).completed_projects == 1
+    assert client.get(f"/api/v1/deals/{deal_id}", headers=partner.headers).get_json() == won
 
 
 def test_transitions_follow_the_rules(client, partner):

@@ -93,7 +93,7 @@ def test_matched_request_follows_up_only_when_none_of_the_partners_answered(ctx,
     with acting_as(deal.partner_id):
         from app.services.deals import change_status
 
-        change_status(deal.id, "in_progress", None, None, clock.now + timedelta(hours=3))
+        change_status(deal, "in_progress", None, None, clock.now + timedelta(hours=3))
     db.session.commit()
     assert sweep(clock.now + timedelta(hours=73)) == {"sent": 1, "answered": 1}
     contacted = set(db.session.scalars(select(Deal.partner_id).where(Deal.request_id == quiet.id)))
@@ -109,7 +109,7 @@ def test_declined_and_contacted_partners_are_never_offered(ctx, clock):
     with acting_as(chosen.id):
         from app.services.deals import change_status
 
-        change_status(deal.id, "lost", None, "not_interested", clock.now + timedelta(days=5))
+        change_status(deal, "lost", None, "not_interested", clock.now + timedelta(days=5))
     db.session.commit()
     assert sweep(clock.now + timedelta(days=6)) == {"sent": 1}
     assert db.session.get(LeadRequest, request.id).alternatives == [only_other.id]
