@@ -33,3 +33,9 @@ babel = Babel()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address)
+
+
+def commit_for_answer() -> None:
+    """Commit the request's transaction, keeping what it read and wrote loaded: the answer is built from it."""
+    db.session().expire_on_commit = False
+    db.session.commit()

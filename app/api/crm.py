@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 
 from app.api.auth import partner_required
 from app.clock import now
-from app.extensions import db
+from app.extensions import commit_for_answer, db
 from app.schemas.crm import (
     DealChange,
     DealListArgs,
@@ -85,8 +85,7 @@ class DealItem(MethodView):
     def patch(self, data, deal_id):
         """Move a deal (new → in_progress → won/lost; won/lost → in_progress) or set its amount."""
         deal = deals.update_deal(deal_id, data, now())
-        db.session().expire_on_commit = False  # the answer is built from what the transaction read and wrote
-        db.session.commit()
+        commit_for_answer()
         return deals.detail(deal, now())
 
 
@@ -100,7 +99,7 @@ class DealMessages(MethodView):
     def post(self, data, deal_id):
         """Send the client a message, typed or from a quick response (emailed with their link)."""
         message = deals.post_partner_message(deal_id, data.get("body"), data.get("template_id"), now())
-        db.session.commit()
+        commit_for_answer()
         return message
 
 

@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 
 from app.api.auth import admin_required
 from app.clock import now, rng
-from app.extensions import db
+from app.extensions import commit_for_answer
 from app.schemas.lead_request import RequestAdminOut, RequestCreate, RequestOut
 from app.services import intake
 
@@ -21,8 +21,7 @@ class Requests(MethodView):
     def post(self, data):
         """Send a request directly to a partner, or let the system pick three."""
         result = intake.submit_request(data, now(), rng())
-        db.session().expire_on_commit = False  # the answer is built from what the transaction loaded
-        db.session.commit()
+        commit_for_answer()
         return intake.request_view(result), 201 if result.created else 200
 
 

@@ -103,6 +103,20 @@ def test_a_move_reads_the_deal_and_its_partner_once_and_answers_from_what_it_wro
     assert client.get(f"/api/v1/deals/{deal_id}", headers=partner.headers).get_json() == won
 
 
+def test_a_message_is_answered_from_what_was_written(client, partner, clock):
+    deal_id = direct_deal(client, partner.id)
+    with sent_statements(words=2) as sent:
+        answer = client.post(f"/api/v1/deals/{deal_id}/messages", json={"body": "Hello Anna"},
+                             headers=partner.headers)
+    assert answer.status_code == 201
+    assert "SELECT messages.id," not in sent  # the message is not read back after the commit for the answer
+    message = answer.get_json()
+    assert (message["origin"], message["body"]) == ("partner", "Hello Anna")
+    assert message["created_at"].startswith(clock.now.isoformat()[:16])
+    detail = client.get(f"/api/v1/deals/{deal_id}", headers=partner.headers).get_json()
+    assert detail["messages"] == [message]
+
+
 def test_transitions_follow_the_rules(client, partner):
     deal_id = direct_deal(client, partner.id)
     refused = client.patch(f"/api/v1/deals/{deal_id}", json={"status": "new"}, headers=partner.headers)
