@@ -1,4 +1,5 @@
 """SQLAlchemy models, one module per noun."""
+from app.models.catalogue_version import CatalogueVersion
 from app.models.client import Client
 from app.models.deal import Deal, DealLabel, DealStatusChange, Message
 from app.models.lead_request import LeadRequest
@@ -11,7 +12,7 @@ from app.models.review import Review
 from app.models.service import Service
 
 __all__ = [
-    "ApiToken", "Client", "Deal", "DealLabel", "DealStatusChange", "LeadRequest", "Message", "Offer", "OutboxMessage",
-    "Partner", "PartnerLanguage", "Pipeline", "QuickResponse", "ReminderDecision", "Review", "Service",
-    "partner_services",
+    "ApiToken", "CatalogueVersion", "Client", "Deal", "DealLabel", "DealStatusChange", "LeadRequest", "Message",
+    "Offer", "OutboxMessage", "Partner", "PartnerLanguage", "Pipeline", "QuickResponse", "ReminderDecision",
+    "Review", "Service", "partner_services",
 ]

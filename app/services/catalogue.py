@@ -8,6 +8,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.models import Partner, PartnerLanguage, Service, partner_services
+from app.services import catalogue_counts
 from app.services.errors import Conflict, Invalid, NotFound
 from app.services.tokens import issue_token
 from matching import RankingInputs, SearchFilters, language_match, ranking_score, score_band
@@ -18,6 +19,7 @@ SCALAR_FIELDS = (
     "accepting_requests", "monthly_capacity", "notify_new_deals",
 )
 
+FILTERED_FIELDS = frozenset({"name", "type", "tier", "country", "primary_language", "services", "secondary_languages"})
 SEARCH_ORDER = (Partner.ranking_score.desc(), Partner.id.asc())
 
 
@@ -83,7 +85,9 @@ def update_partner(partner_id: int, data: dict) -> Partner:
 
 
 def apply_fields(partner: Partner, data: dict) -> None:
-    """Copy validated fields onto a partner."""
+    """Copy validated fields onto a partner; a change to what searches filter on voids their cached counts."""
+    if FILTERED_FIELDS & data.keys():
+        catalogue_counts.note_change()
     for name in SCALAR_FIELDS:
         if name in data:
             setattr(partner, name, data[name])
@@ -243,13 +247,16 @@ def count(stmt: Select) -> int:
 
 
 def group_sizes(filters: SearchFilters, groups: list[Select]) -> list[int]:
-    """Count each group's partners in one statement; a service alone is counted on its partner_services rows."""
+    """Count each group's partners in one statement, unless this process has since the catalogue last changed.
+
+    A service alone is counted on its partner_services rows.
+    """
     if filters.given().keys() == {"service"} and not filters.q:
         counts = [select(func.count()).select_from(partner_services)
                   .where(partner_services.c.service_id == service_key(filters.service))]
     else:
         counts = [counting(group) for group in groups]
-    return list(db.session.execute(select(*(each.scalar_subquery() for each in counts))).one())
+    return catalogue_counts.sizes(tuple(sorted(bound_values(filters).items())), counts)
 
 
 def page_slices(sizes: list[int], offset: int, limit: int) -> list[tuple[int, int, int]]:

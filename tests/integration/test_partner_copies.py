@@ -85,4 +85,5 @@ def test_a_search_page_and_a_profile_read_no_service_or_language_rows(client, cl
         (["email-marketing", "seo"], ["en", "fr"])] * 3
     assert profile.get_json()["services"] == ["email-marketing", "seo"]
     selects = [statement for statement in sent if statement == "SELECT"]  # SQLite also sends BEGIN
-    assert len(selects) == 3  # the group sizes, the page, the profile: no loads of services or languages
+    assert len(selects) == 4  # the catalogue's token, the group sizes, the page, the profile: no loads of services
+    # or languages
