@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 
 from app.extensions import db
 from app.models import Partner
-from app.services import catalogue, intake
+from app.services import catalogue, catalogue_counts, intake
 from matching import LanguageMatch, SearchFilters
 from tests.bench.catalogue_data import NOW
 from tests.bench.settings import RUNS, SEED
@@ -114,6 +114,13 @@ def search_floor(filters: SearchFilters) -> Floor:
     return fastest_floor(Floor(db.engine, filters, SEARCH_ORDER, limit=PER_PAGE))
 
 
+def recount() -> None:
+    """End the session and give the catalogue a new token (untimed), so that the next search counts again."""
+    db.session.remove()
+    catalogue_counts.note_change()
+    db.session.commit()
+
+
 def search(filters: SearchFilters):
     """Return the first catalogue page, as the API asks for it."""
     return catalogue.search(filters, 1, PER_PAGE)
@@ -180,8 +187,16 @@ def test_search_latency(bench_app, results, case):
         db.session.remove()  # end the session's transaction before the floor's (SQLite: BEGIN IMMEDIATE)
         floor = search_floor(filters)
         assert ids and ids == floor.ids()
-        service, floor_latency = measure_pair(lambda: search(filters), floor.ids, RUNS, reset=db.session.remove)
+        service, floor_latency = measure_pair(lambda: search(filters), floor.ids, RUNS, reset=recount)
+        repeated, floor_again = measure_pair(lambda: search(filters), floor.ids, RUNS, reset=db.session.remove)
     report(results, Row(engine, "search", case, total, len(ids), service, floor_latency, floor.form))
+    report(results, Row(engine, "search, count reused", case, total, len(ids), repeated, floor_again, floor.form))
+
+
+def recount_in(app) -> None:
+    """Recount (see `recount`) in the app's context."""
+    with app.app_context():
+        recount()
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -196,7 +211,8 @@ def test_search_http_latency(bench_app, results, case):
         engine = db.engine.dialect.name
         floor = search_floor(CASES[case])
     assert ids == floor.ids()
-    service, floor_latency = measure_pair(lambda: client.get("/api/v1/partners", query_string=query), floor.ids, RUNS)
+    service, floor_latency = measure_pair(lambda: client.get("/api/v1/partners", query_string=query), floor.ids, RUNS,
+                                          reset=lambda: recount_in(bench_app))
     report(results, Row(engine, "search HTTP", case, total, len(ids), service, floor_latency, floor.form))
 
 
