@@ -121,13 +121,19 @@ def child(side: str, url: str, warm: int, count: int) -> dict:
     client, backend_pid = (service_client if side == "service" else floor_client)(url)
     workload = Workload(f"cost-{side}-{time.time_ns()}", load.SEED, {}, [])
     submit(client, workload, warm)
+    web, backend = cpu_during(backend_pid, lambda: submit(client, workload, count), side)
+    return {"cpu_s": web, "backend_cpu_s": backend}
+
+
+def cpu_during(backend_pid, run, what: str) -> tuple[float, float]:
+    """Return the CPU seconds this process and its one database backend spend while `run()` sends requests."""
     pid = backend_pid()
     cpu_before, backend_before = time.process_time(), cpu_seconds(pid)
-    submit(client, workload, count)
-    cpu_after, backend_after = time.process_time(), cpu_seconds(pid)
+    run()
+    web, backend = time.process_time() - cpu_before, cpu_seconds(pid) - backend_before
     if backend_pid() != pid:
-        raise SystemExit(f"{side}: the submissions changed database connection; the backend's CPU is not theirs")
-    return {"cpu_s": cpu_after - cpu_before, "backend_cpu_s": backend_after - backend_before}
+        raise SystemExit(f"{what}: the requests changed database connection; the backend's CPU is not theirs")
+    return web, backend
 
 
 def submit(client, workload: Workload, count: int) -> None:

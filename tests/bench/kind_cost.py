@@ -45,12 +45,7 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
 def kind_figures(client, backend_pid, next_call, count: int) -> dict[str, float]:
     """Send WARM then `count` calls of one kind; return the counted calls' CPU per request, in milliseconds."""
     send(client, next_call, WARM)
-    pid = backend_pid()
-    cpu_before, backend_before = time.process_time(), intake_cost.cpu_seconds(pid)
-    send(client, next_call, count)
-    web, backend = time.process_time() - cpu_before, intake_cost.cpu_seconds(pid) - backend_before
-    if backend_pid() != pid:
-        raise SystemExit("the requests changed database connection; the backend's CPU is not theirs")
+    web, backend = intake_cost.cpu_during(backend_pid, lambda: send(client, next_call, count), "kind_cost")
     return {"web_ms": web / count * 1000, "backend_ms": backend / count * 1000}
 
 
